@@ -1,0 +1,31 @@
+# The two commands a newcomer needs:  `make run`  and  `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export KB_BOT_HOME ?= $(CURDIR)/.kb-bot
+
+.PHONY: run test install system-deps
+
+$(BIN)/kb-bot: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first, pinned: takes the local CPU build rather than the CUDA wheels
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/kb-bot
+
+## Start the app on the bundled sample corpus (ingests it on first start). Local try-out only.
+run: install
+	$(BIN)/kb-bot serve --demo
+
+## Run the whole test suite (PostgreSQL and browser tests included where the machine has them).
+test: install system-deps
+	$(BIN)/pytest -q
+
+# Debian's headless Chromium for the browser tests; skipped when it is already there or apt is unavailable.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || ( command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) ) || \
+	  echo "chromium not installed: browser tests will be skipped"

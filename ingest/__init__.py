@@ -1,0 +1,1 @@
+"""Ingestion: load source files, segment them into citable passages."""

@@ -1,0 +1,244 @@
+"""Ingest: source files in, a new index version in service, a change report out.
+
+Incremental: a document whose bytes did not change keeps its passages, tokens and vectors; a changed
+one has its old passages replaced in both indexes; with ``prune`` documents that disappeared from the
+folders given are removed. The new version is built beside the one in service, smoke-checked, and only
+then switched to (see :mod:`kb_bot.index.store`), so a failure at any point leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb_bot.index.store import DocRecord, IndexStore, IndexVersion, write_version
+from kb_bot.passage import Passage
+from kb_bot.settings import Settings
+from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+
+
+class IngestFailed(RuntimeError):
+    """The new version could not be built or did not pass its smoke check; the old one still serves."""
+
+
+@dataclass
+class ChangeReport:
+    version: str
+    passages: int
+    documents: int
+    added_docs: list[str] = field(default_factory=list)
+    changed_docs: list[str] = field(default_factory=list)
+    removed_docs: list[str] = field(default_factory=list)
+    unchanged_docs: int = 0
+    added_passages: list[str] = field(default_factory=list)
+    changed_passages: list[str] = field(default_factory=list)
+    removed_passages: list[str] = field(default_factory=list)
+    changed_passage_ids: list[str] = field(default_factory=list)
+    """Ids of passages whose text changed or that were removed (the review queue uses these)."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    retrieval_mode: str = "lexical"
+    dense_note: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def to_text(self) -> str:
+        lines = [
+            f"索引の版 {self.version}: 文書 {self.documents} 件、パッセージ {self.passages} 件（検索方式: {self.retrieval_mode}）",
+            f"文書: 追加 {len(self.added_docs)} / 変更 {len(self.changed_docs)} / 削除 {len(self.removed_docs)}"
+            f" / 変更なし {self.unchanged_docs}",
+            f"パッセージ: 追加 {len(self.added_passages)} / 変更 {len(self.changed_passages)}"
+            f" / 削除 {len(self.removed_passages)}",
+        ]
+        for title, labels in (("追加", self.added_passages), ("変更", self.changed_passages),
+                              ("削除", self.removed_passages)):
+            if labels:
+                shown = "、".join(labels[:15]) + (f" ほか {len(labels) - 15} 件" if len(labels) > 15 else "")
+                lines.append(f"  {title}: {shown}")
+        if self.skipped:
+            lines.append(f"読み込めなかったファイル {len(self.skipped)} 件:")
+            lines += [f"  {path}: {reason}" for path, reason in self.skipped]
+        if self.dense_note:
+            lines.append(self.dense_note)
+        lines.append(f"所要時間 {self.seconds:.1f} 秒")
+        return "\n".join(lines)
+
+
+def _roots(paths: Sequence[Path]) -> list[str]:
+    return [p.name + "/" if p.is_dir() else p.name for p in paths]
+
+
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    collection: str | None = None,
+    prune: bool = False,
+    progress: bool = True,
+    tokenizer_config: TokenizerConfig | None = None,
+) -> ChangeReport:
+    """Build and publish a new index version from ``paths`` on top of the one in service."""
+    from ingest.collect import collect
+
+    started = time.perf_counter()
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise IngestFailed(f"指定されたパスがありません: {', '.join(missing)}")
+    store = IndexStore(settings.index_dir)
+    with store.lock():
+        result = collect(list(paths), collection=collection, progress=progress)
+        prev = store.open_current()
+        staged = store.staging()
+        try:
+            report = _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config)
+            _smoke_check(staged, report)
+            version = store.publish(staged, keep=settings.keep_versions)
+        except BaseException as e:
+            shutil.rmtree(staged, ignore_errors=True)
+            if isinstance(e, IngestFailed):
+                raise
+            if isinstance(e, (OSError, ValueError)):
+                raise IngestFailed(f"索引の作成に失敗しました（{e}）。運用中の索引はそのまま使われます") from e
+            raise
+    report.version = version.name
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config) -> ChangeReport:  # noqa: ANN001
+    config = tokenizer_config or TokenizerConfig()
+    prev_docs = prev.docs if prev else {}
+    reuse_tokens = prev is not None and prev.manifest.get("tokenizer") == config.to_dict()
+    prev_rows = {p.id: (p, prev.tokens[i]) for i, p in enumerate(prev.passages)} if prev else {}
+
+    report = ChangeReport(version="", passages=0, documents=0)
+    report.skipped = [(s.path, s.reason) for s in result.skipped]
+    skipped_sources = {s.path for s in result.skipped}
+    docs: dict[str, DocRecord] = {}
+    new_passages: dict[str, list[Passage]] = {}
+    for d in result.documents:
+        src = d.meta.source
+        old = prev_docs.get(src)
+        docs[src] = DocRecord(d.meta, d.content_hash, tuple(p.id for p in d.passages), d.pages)
+        if old and old.content_hash == d.content_hash and old.meta == d.meta:
+            report.unchanged_docs += 1
+            continue
+        new_passages[src] = d.passages
+        (report.changed_docs if old else report.added_docs).append(src)
+        old_by_id = {i: prev_rows[i][0] for i in (old.passage_ids if old else ()) if i in prev_rows}
+        for p in d.passages:
+            before = old_by_id.pop(p.id, None)
+            if before is None:
+                report.added_passages.append(p.label)
+            elif before.text != p.text:
+                report.changed_passages.append(p.label)
+                report.changed_passage_ids.append(p.id)
+        for p in old_by_id.values():
+            report.removed_passages.append(p.label)
+            report.changed_passage_ids.append(p.id)
+
+    roots = _roots(paths)
+    for src, old in prev_docs.items():
+        if src in docs:
+            continue
+        gone = prune and any(src == r or (r.endswith("/") and src.startswith(r)) for r in roots)
+        if gone and not any(src.endswith(s) or s.endswith(src) for s in skipped_sources):
+            report.removed_docs.append(src)
+            for i in old.passage_ids:
+                if i in prev_rows:
+                    report.removed_passages.append(prev_rows[i][0].label)
+                    report.changed_passage_ids.append(i)
+        else:
+            docs[src] = old  # kept as it was: not part of this run (or unreadable this time)
+
+    passages: list[Passage] = []
+    tokens: list[list[str] | None] = []
+    for src, rec in docs.items():
+        if src in new_passages:
+            passages += new_passages[src]
+            tokens += [None] * len(new_passages[src])
+        else:
+            for i in rec.passage_ids:
+                p, t = prev_rows[i]
+                passages.append(p)
+                tokens.append(t if reuse_tokens else None)
+    _tokenize_missing(passages, tokens, config, progress)
+
+    from kb_bot.index.lexical import LexicalIndex
+
+    LexicalIndex.build(tokens).save(staged)
+    dense_info, report.dense_note = _build_dense(staged, passages, prev, settings, progress)
+    report.retrieval_mode = "hybrid" if dense_info else "lexical"
+    write_version(staged, list(docs.values()), passages, tokens,
+                  {"tokenizer": config.to_dict(), "dense": dense_info, "dense_note": report.dense_note})
+    report.passages, report.documents = len(passages), len(docs)
+    return report
+
+
+def _tokenize_missing(passages: list[Passage], tokens: list, config: TokenizerConfig, progress: bool) -> None:
+    from tqdm import tqdm
+
+    from kb_bot.index.nodes import index_text
+
+    todo = [i for i, t in enumerate(tokens) if t is None]
+    tokenizer = JapaneseTokenizer(config)
+    for i in tqdm(todo, desc="形態素解析", unit="件", disable=not progress or not todo, file=sys.stderr):
+        tokens[i] = tokenizer(index_text(passages[i]))
+
+
+def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | None, settings: Settings, progress: bool):  # noqa: ANN202
+    """Vectors for the new version: copied from the previous one where the passage is unchanged."""
+    if not settings.dense_enabled:
+        return None, "密ベクトル検索は設定で無効です（語彙検索のみ）"
+    from kb_bot.index.dense import DenseStore, DenseUnavailable, Embedder
+    from kb_bot.index.nodes import index_text
+
+    try:
+        embedder = Embedder.load(settings.embed_model, settings.embed_query_prefix,
+                                 settings.embed_document_prefix, settings.embed_device)
+    except DenseUnavailable as e:
+        note = f"注意: {e}。語彙検索（BM25）のみで索引を作成しました"
+        print(note, file=sys.stderr)
+        return None, note
+    wanted = {p.id: p for p in passages}
+    if prev is not None and prev.dense_model == embedder.name:
+        shutil.copytree(prev.path / "chroma", staged / "chroma")
+        store = DenseStore(staged / "chroma")
+        prev_text = {p.id: p.text for p in prev.passages}
+        stale = {i for i, t in prev_text.items() if i not in wanted or wanted[i].text != t}
+        store.delete(sorted(stale))
+        todo = [p for p in passages if p.id not in prev_text or p.id in stale]
+    else:
+        store = DenseStore(staged / "chroma")
+        todo = passages
+    if todo:
+        vectors = embedder.embed_documents([index_text(p) for p in todo], progress=progress)
+        store.add([p.id for p in todo], vectors)
+    return {"model": embedder.name, "dim": embedder.dim, "count": store.count()}, ""
+
+
+def _smoke_check(staged: Path, report: ChangeReport) -> None:
+    """The built version must open, hold what was counted, and find a few of its own passages."""
+    from kb_bot.index.lexical import JapaneseBM25Retriever
+    from llama_index.core.schema import QueryBundle
+
+    version = IndexVersion(staged)
+    expected = sum(len(r.passage_ids) for r in version.docs.values())
+    if len(version.passages) != expected or version.lexical.n_docs != expected:
+        raise IngestFailed(f"索引の検査に失敗しました（件数が一致しません: {len(version.passages)} / {expected}）")
+    if not version.passages:
+        return
+    config = TokenizerConfig(**version.manifest["tokenizer"])
+    retriever = JapaneseBM25Retriever(version.nodes, version.lexical, JapaneseTokenizer(config), similarity_top_k=10)
+    step = max(1, len(version.passages) // 5)
+    probes = version.passages[::step][:5]
+    for p in probes:
+        hits = retriever.retrieve(QueryBundle(f"{p.label} {p.text[:60]}"))
+        if p.id not in {h.node.node_id for h in hits}:
+            raise IngestFailed(f"索引の検査に失敗しました（「{p.label}」を検索で見つけられません）")
+    if version.dense_model and version.dense_store().count() != expected:
+        raise IngestFailed("索引の検査に失敗しました（ベクトル件数が一致しません）")

@@ -1,0 +1,667 @@
+"""The claims ledger as pure functions: events in, state out. No database here.
+
+A claim's history is an append-only list of :class:`Event`. :func:`fold` derives the state (balance,
+過誤納, 時効完成日, installment plan …) from it; :func:`check` says whether a new event may be added,
+with an error message a caseworker can act on. A mistaken event is never edited: a ``reversal`` event
+names it, and :func:`fold` leaves the reversed event out.
+
+Money is integer yen. Identities (tested as properties):
+``balance − overpaid_net = assessed − paid − written_off`` where ``overpaid_net = max(0, −(assessed −
+paid − written_off))``; ``balance ≥ 0``; ``refund_due = overpaid_net + paid_past_prescription − refunded ≥ 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from kb_bot.claims.calendar import add_months, add_years, parse_month
+from kb_bot.claims.config import ClaimsSettings
+
+NEW_EVENT_ID = sys.maxsize
+"""Id for an event not stored yet: it sorts after every stored one on its date."""
+ENFORCEMENT_77_2 = dt.date(2018, 10, 1)
+"""第77条の2 applies to benefits paid on or after this date."""
+SURCHARGE_CAP_PERCENT = 40
+"""第78条 加算: at most 40 % of the 徴収額, floored to the yen."""
+PRESCRIPTION_YEARS = 5
+"""地方自治法第236条."""
+
+
+class Basis(StrEnum):
+    ART63 = "63"
+    ART77_2 = "77-2"
+    ART78 = "78"
+
+
+BASIS_LABELS = {Basis.ART63: "第63条 返還金", Basis.ART77_2: "第77条の2 徴収金", Basis.ART78: "第78条 徴収金"}
+
+
+class Cause(StrEnum):
+    OFFICE_ERROR = "office_error"
+    """実施機関の過誤 (認定漏れ・計算誤り): never 第77条の2 (施行規則第22条の3)."""
+    OTHER = "other"
+
+
+class Route(StrEnum):
+    COUNTER = "counter"
+    ACCOUNT = "account"
+    BENEFIT = "benefit"
+    """保護費からの充当 (第78条の2)."""
+
+
+ROUTE_LABELS = {Route.COUNTER: "窓口", Route.ACCOUNT: "口座", Route.BENEFIT: "保護費からの充当"}
+
+
+class Kind(StrEnum):
+    DECISION = "decision"
+    ASSESSMENT = "assessment"
+    INSTALLMENT_PLAN = "installment_plan"
+    PAYMENT = "payment"
+    OFFSET_REQUEST = "offset_request"
+    DUNNING = "dunning"
+    REMINDER = "reminder"
+    RENEWAL = "renewal"
+    WRITE_OFF = "write_off"
+    REFUND = "refund"
+    DEBTOR_CHANGE = "debtor_change"
+    TRANSFER_NOTE = "transfer_note"
+    REVERSAL = "reversal"
+
+
+KIND_LABELS = {
+    Kind.DECISION: "決定",
+    Kind.ASSESSMENT: "調定",
+    Kind.INSTALLMENT_PLAN: "分納計画",
+    Kind.PAYMENT: "収納",
+    Kind.OFFSET_REQUEST: "充当の申出",
+    Kind.DUNNING: "督促",
+    Kind.REMINDER: "催告",
+    Kind.RENEWAL: "時効更新",
+    Kind.WRITE_OFF: "不納欠損",
+    Kind.REFUND: "還付",
+    Kind.DEBTOR_CHANGE: "債務者変更",
+    Kind.TRANSFER_NOTE: "移管メモ",
+    Kind.REVERSAL: "取消",
+}
+
+
+class Status(StrEnum):
+    CANCELLED = "cancelled"
+    UNASSESSED = "unassessed"
+    NOT_DUE = "not_due"
+    OVERDUE = "overdue"
+    INSTALLMENTS = "installments"
+    INSTALLMENTS_MISSED = "installments_missed"
+    PRESCRIBED = "prescribed"
+    PAID = "paid"
+    WRITTEN_OFF = "written_off"
+
+
+STATUS_LABELS = {
+    Status.CANCELLED: "決定取消",
+    Status.UNASSESSED: "未調定",
+    Status.NOT_DUE: "納期限前",
+    Status.OVERDUE: "滞納",
+    Status.INSTALLMENTS: "分納中",
+    Status.INSTALLMENTS_MISSED: "分納不履行",
+    Status.PRESCRIBED: "時効完成（不納欠損が必要）",
+    Status.PAID: "完納",
+    Status.WRITTEN_OFF: "不納欠損済",
+}
+
+
+class LedgerError(ValueError):
+    """An event that the rules do not allow; the message says why and what to do instead."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One ledger entry. ``data`` holds JSON values only (dates as ISO strings, money as int)."""
+
+    id: int
+    kind: Kind
+    on: dt.date
+    data: Mapping[str, Any] = field(default_factory=dict)
+    reverses: int | None = None
+
+
+@dataclass(frozen=True)
+class Debtor:
+    name: str
+    relation: str = "本人"
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Deduction:
+    category: str
+    amount: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Installment:
+    due: dt.date
+    amount: int
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    basis: Basis | None = None
+    decided_on: dt.date | None = None
+    cause: Cause = Cause.OTHER
+    debtor: Debtor | None = None
+    months: tuple[tuple[dt.date, int], ...] = ()
+    """Benefit months covered (first of month, amount)."""
+    deductions: tuple[Deduction, ...] = ()
+    principal: int = 0
+    """徴収額 / 返還額: Σ months − Σ deductions."""
+    surcharge: int = 0
+    """第78条 加算, its own line."""
+    assessed: int = 0
+    assessed_on: dt.date | None = None
+    due: dt.date | None = None
+    """納期限."""
+    paid: int = 0
+    """Payments applied to the claim (all routes)."""
+    paid_past_prescription: int = 0
+    """Payments taken after 時効 with the refund flag: all of it is to be refunded."""
+    refunded: int = 0
+    written_off: int = 0
+    plan: tuple[Installment, ...] = ()
+    plan_on: dt.date | None = None
+    paid_since_plan: int = 0
+    dunnings: tuple[tuple[dt.date, dt.date, dt.date], ...] = ()
+    """(督促 date, designated deadline, the due date it enforces)."""
+    reminders: int = 0
+    last_reminder_on: dt.date | None = None
+    offset_requests: tuple[dt.date, ...] = ()
+    reckoning: dt.date | None = None
+    """起算日 of the prescription: the day after 納期限, moved by renewals."""
+    events: int = 0
+    reversed_ids: frozenset[int] = frozenset()
+
+    @property
+    def decided(self) -> bool:
+        return self.basis is not None
+
+    @property
+    def total(self) -> int:
+        return self.principal + self.surcharge
+
+    @property
+    def net(self) -> int:
+        """What the debtor owes on the claim; negative when overpaid."""
+        return self.assessed - self.paid - self.written_off
+
+    @property
+    def balance(self) -> int:
+        return max(self.net, 0)
+
+    @property
+    def overpaid(self) -> int:
+        """過誤納 arisen: paid beyond the claim, plus payments taken after 時効."""
+        return max(-self.net, 0) + self.paid_past_prescription
+
+    @property
+    def refund_due(self) -> int:
+        return self.overpaid - self.refunded
+
+    @property
+    def surcharge_balance(self) -> int:
+        """Payments and write-offs go to the principal first, then to the 加算."""
+        if not self.assessed:
+            return 0
+        beyond_principal = max(0, self.paid + self.written_off - (self.assessed - self.surcharge))
+        return max(0, self.surcharge - beyond_principal)
+
+    @property
+    def principal_balance(self) -> int:
+        return self.balance - self.surcharge_balance
+
+    @property
+    def prescription_date(self) -> dt.date | None:
+        """時効完成日: from this day on the claim can no longer be collected."""
+        return add_years(self.reckoning, PRESCRIPTION_YEARS) if self.reckoning else None
+
+
+def surcharge_cap(principal: int) -> int:
+    return principal * SURCHARGE_CAP_PERCENT // 100
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def fold(events: Iterable[Event], cfg: ClaimsSettings | None = None) -> ClaimState:
+    """The state after ``events`` (any order: they are applied by date, then id)."""
+    cfg = cfg or ClaimsSettings()
+    ordered = sorted(events, key=lambda e: (e.on, e.id))
+    reversed_ids = frozenset(e.reverses for e in ordered if e.kind == Kind.REVERSAL and e.reverses is not None)
+    s: dict[str, Any] = {"events": len(ordered), "reversed_ids": reversed_ids}
+    renewals: list[dt.date] = []
+    paid = paid_past = refunded = written_off = reminders = 0
+    dunnings: list[tuple[dt.date, dt.date, dt.date]] = []
+    offsets: list[dt.date] = []
+    payments: list[tuple[dt.date, int]] = []
+    last_reminder: dt.date | None = None
+    for e in ordered:
+        if e.id in reversed_ids or e.kind == Kind.REVERSAL:
+            continue
+        d = e.data
+        match e.kind:
+            case Kind.DECISION:
+                months = tuple((parse_month(m), int(a)) for m, a in d["months"])
+                deductions = tuple(
+                    Deduction(x["category"], int(x["amount"]), x.get("note", "")) for x in d.get("deductions", ())
+                )
+                s.update(
+                    basis=Basis(d["basis"]),
+                    decided_on=e.on,
+                    cause=Cause(d.get("cause", Cause.OTHER)),
+                    debtor=Debtor(**d["debtor"]),
+                    months=months,
+                    deductions=deductions,
+                    principal=sum(a for _, a in months) - sum(x.amount for x in deductions),
+                    surcharge=int(d.get("surcharge", 0)),
+                )
+            case Kind.ASSESSMENT:
+                s.update(assessed=int(d["amount"]), assessed_on=e.on, due=_date(d["due"]))
+            case Kind.INSTALLMENT_PLAN:
+                s.update(plan=tuple(Installment(_date(x), int(a)) for x, a in d["schedule"]), plan_on=e.on)
+                if "installment_plan" in cfg.prescription_renewal_events:
+                    renewals.append(e.on + dt.timedelta(days=1))
+            case Kind.PAYMENT:
+                if d.get("refund"):
+                    paid_past += int(d["amount"])
+                else:
+                    paid += int(d["amount"])
+                    payments.append((e.on, int(d["amount"])))
+                    if "payment" in cfg.prescription_renewal_events:
+                        renewals.append(e.on + dt.timedelta(days=1))
+            case Kind.OFFSET_REQUEST:
+                offsets.append(e.on)
+            case Kind.DUNNING:
+                deadline = _date(d["deadline"])
+                dunnings.append((e.on, deadline, _date(d["for_due"])))
+                start = deadline if cfg.dunning_renewal_start == "after_deadline" else e.on
+                renewals.append(start + dt.timedelta(days=1))
+            case Kind.REMINDER:
+                reminders += 1
+                last_reminder = e.on
+            case Kind.RENEWAL:
+                renewals.append(e.on + dt.timedelta(days=1))
+            case Kind.WRITE_OFF:
+                written_off += int(d["amount"])
+            case Kind.REFUND:
+                refunded += int(d["amount"])
+            case Kind.DEBTOR_CHANGE:
+                s["debtor"] = Debtor(d["name"], d.get("relation", ""), d.get("phone", ""))
+            case Kind.TRANSFER_NOTE:
+                pass
+    due = s.get("due")
+    if due is not None:
+        s["reckoning"] = max([due + dt.timedelta(days=1), *renewals])
+    plan_on = s.get("plan_on")
+    if plan_on is not None:
+        s["paid_since_plan"] = sum(a for on, a in payments if on >= plan_on)
+    return ClaimState(
+        **s,
+        paid=paid,
+        paid_past_prescription=paid_past,
+        refunded=refunded,
+        written_off=written_off,
+        dunnings=tuple(dunnings),
+        reminders=reminders,
+        last_reminder_on=last_reminder,
+        offset_requests=tuple(offsets),
+    )
+
+
+def upto(events: Iterable[Event], day: dt.date) -> list[Event]:
+    """The events dated on or before ``day`` (the ledger as it stood at the end of that day)."""
+    return [e for e in events if e.on <= day]
+
+
+@dataclass(frozen=True)
+class InstallmentStatus:
+    scheduled: int
+    """Σ installments due before the as-of date."""
+    paid: int
+    missed: int
+    first_missed_due: dt.date | None
+
+
+def installment_status(state: ClaimState, as_of: dt.date) -> InstallmentStatus | None:
+    """How the plan stands on ``as_of`` (an installment is missed the day after its due date)."""
+    if not state.plan:
+        return None
+    scheduled = 0
+    first_missed: dt.date | None = None
+    for inst in state.plan:
+        if inst.due >= as_of:
+            break
+        scheduled += inst.amount
+        if first_missed is None and state.paid_since_plan < scheduled:
+            first_missed = inst.due
+    missed = max(0, scheduled - state.paid_since_plan)
+    return InstallmentStatus(scheduled, state.paid_since_plan, missed, first_missed if missed else None)
+
+
+def status(state: ClaimState, as_of: dt.date) -> Status:
+    if not state.decided:
+        return Status.CANCELLED
+    if state.assessed_on is None:
+        return Status.UNASSESSED
+    if state.balance == 0:
+        return Status.WRITTEN_OFF if state.written_off else Status.PAID
+    if state.prescription_date is not None and as_of >= state.prescription_date:
+        return Status.PRESCRIBED
+    plan = installment_status(state, as_of)
+    if plan is not None:
+        return Status.INSTALLMENTS_MISSED if plan.missed else Status.INSTALLMENTS
+    assert state.due is not None
+    return Status.OVERDUE if as_of > state.due else Status.NOT_DUE
+
+
+def default_due(state: ClaimState, as_of: dt.date) -> dt.date | None:
+    """The due date a 督促 on ``as_of`` would enforce: the earliest missed installment, else 納期限."""
+    plan = installment_status(state, as_of)
+    if plan is not None:
+        return plan.first_missed_due
+    if state.due is not None and as_of > state.due:
+        return state.due
+    return None
+
+
+def overdue_amount(state: ClaimState, as_of: dt.date) -> int:
+    """What is due and unpaid on ``as_of``: the missed installments under a plan, else the balance once 納期限 passed."""
+    plan = installment_status(state, as_of)
+    if plan is not None:
+        return min(plan.missed, state.balance)
+    return state.balance if state.due is not None and as_of > state.due else 0
+
+
+def needs_dunning(state: ClaimState, as_of: dt.date) -> dt.date | None:
+    """The due date still waiting for its 督促 on ``as_of``, or None."""
+    if state.balance == 0 or status(state, as_of) == Status.PRESCRIBED:
+        return None
+    due = default_due(state, as_of)
+    if due is None or any(for_due == due for _, _, for_due in state.dunnings):
+        return None
+    return due
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    before: int
+    """Benefit months before 2018-10-01."""
+    after: int
+
+
+def month_split(state: ClaimState) -> MonthSplit:
+    before = sum(a for m, a in state.months if m < ENFORCEMENT_77_2)
+    return MonthSplit(before, sum(a for _, a in state.months) - before)
+
+
+def bankruptcy_treatment(state: ClaimState) -> str:
+    """How the claim stands if the debtor goes bankrupt (破産法第253条第1項第1号)."""
+    split = month_split(state)
+    if state.basis in (Basis.ART78, Basis.ART77_2):
+        return "非免責（国税徴収の例により徴収できる請求権）"
+    if state.cause == Cause.OFFICE_ERROR:
+        return "免責されうる（実施機関の過誤による第63条返還金。第77条の2の対象外）"
+    if split.after:
+        return (
+            f"免責されうる（第63条返還金）。2018年10月以後の支給分 {split.after:,}円 は第77条の2の"
+            "徴収金として決定していれば非免責"
+        )
+    return "免責されうる（2018年10月前の支給分の第63条返還金）"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts outside the ledger that a rule needs."""
+
+    case_closed_on: dt.date | None = None
+    """保護廃止: 第78条の2 充当 ends with it."""
+
+
+def _need(data: Mapping[str, Any], key: str, label: str) -> Any:
+    value = data.get(key)
+    if value in (None, "", [], ()):
+        raise LedgerError(f"{label}を指定してください")
+    return value
+
+
+def _money(value: Any, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LedgerError(f"{label}は円単位の整数で指定してください（{value!r}）")
+    if value <= 0:
+        raise LedgerError(f"{label}は1円以上にしてください（{value}）")
+    return value
+
+
+def _check_decision(state: ClaimState, e: Event) -> None:
+    if state.decided:
+        raise LedgerError("この債権には決定が記録済みです。誤りなら先に決定を取り消してください")
+    try:
+        basis = Basis(e.data.get("basis"))
+    except ValueError:
+        raise LedgerError("根拠条文は 63 / 77-2 / 78 のどれかを指定してください") from None
+    debtor = _need(e.data, "debtor", "債務者")
+    if not isinstance(debtor, Mapping) or not str(debtor.get("name", "")).strip():
+        raise LedgerError("債務者の氏名を指定してください")
+    months = _need(e.data, "months", "対象となる支給月と金額")
+    seen: set[dt.date] = set()
+    for m, amount in months:
+        try:
+            month = parse_month(m)
+        except ValueError as err:
+            raise LedgerError(str(err)) from None
+        if month in seen:
+            raise LedgerError(f"支給月 {m} が重複しています。同じ月は1行にまとめてください")
+        seen.add(month)
+        _money(amount, f"支給月 {m} の金額")
+        if month > e.on.replace(day=1):
+            raise LedgerError(f"支給月 {m} が決定日 {e.on} より後です")
+    cause = e.data.get("cause", Cause.OTHER)
+    if cause not in tuple(Cause):
+        raise LedgerError("発生原因は office_error（実施機関の過誤）か other を指定してください")
+    deductions = e.data.get("deductions") or []
+    if deductions and basis == Basis.ART78:
+        raise LedgerError("第78条の徴収金には自立更生費の控除はできません（全額が徴収対象です）")
+    for x in deductions:
+        if not str(x.get("category", "")).strip():
+            raise LedgerError("自立更生費の控除には用途（品目）を指定してください")
+        _money(x.get("amount"), f"自立更生費（{x.get('category')}）の額")
+    gross = sum(a for _, a in months)
+    principal = gross - sum(x["amount"] for x in deductions)
+    if principal <= 0:
+        raise LedgerError(f"自立更生費の控除（計 {gross - principal:,}円）が支給額 {gross:,}円 以上です。返還額が残りません")
+    surcharge = e.data.get("surcharge", 0)
+    if surcharge:
+        if basis != Basis.ART78:
+            raise LedgerError("加算（100分の40以下の上乗せ）は第78条の徴収金にだけ付けられます")
+        _money(surcharge, "加算額")
+        if surcharge > surcharge_cap(principal):
+            raise LedgerError(
+                f"加算額 {surcharge:,}円 が上限（徴収額 {principal:,}円 の100分の40、円未満切捨て: "
+                f"{surcharge_cap(principal):,}円）を超えています"
+            )
+    if basis == Basis.ART77_2:
+        early = sorted(m for m, _ in months if parse_month(m) < ENFORCEMENT_77_2)
+        if early:
+            raise LedgerError(
+                f"第77条の2は2018年10月1日以後に支弁した保護費にだけ適用されます（{', '.join(early)} は対象外）。"
+                "その月の分は第63条の債権として別に登録してください"
+            )
+        if cause == Cause.OFFICE_ERROR:
+            raise LedgerError(
+                "実施機関の過誤による過払いは第77条の2の対象外です（施行規則第22条の3）。第63条で登録してください"
+            )
+
+
+def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Context) -> None:
+    _money(e.data.get("amount"), "収納額")
+    try:
+        route = Route(e.data.get("route"))
+    except ValueError:
+        raise LedgerError("収納の経路は counter（窓口）/ account（口座）/ benefit（保護費からの充当）のどれかです") from None
+    prescribed_on = at_date.prescription_date
+    past = prescribed_on is not None and e.on >= prescribed_on
+    if e.data.get("refund"):
+        if not past:
+            raise LedgerError("時効完成前の収納に還付指定（--refund）は使えません")
+        if route == Route.BENEFIT:
+            raise LedgerError("時効完成後は保護費からの充当はできません")
+    elif past:
+        raise LedgerError(
+            f"時効完成日（{prescribed_on}）を過ぎた債権は収納できません（時効の利益の放棄はできず、受けた納付は"
+            "還付の対象です）。受領済みのお金を還付予定として記録するときは --refund を付けてください"
+        )
+    if route == Route.BENEFIT:
+        if before.basis not in (Basis.ART77_2, Basis.ART78):
+            raise LedgerError(
+                "保護費からの充当（第78条の2）は第77条の2・第78条の徴収金だけです。第63条返還金は納付書で返還を求めてください"
+            )
+        if not any(day < e.on for day in before.offset_requests):
+            raise LedgerError(
+                f"保護費からの充当には、充当日（{e.on}）より前の日付の申出（施行規則第22条の4の申出書）の記録が必要です"
+            )
+        if ctx.case_closed_on is not None and e.on >= ctx.case_closed_on:
+            raise LedgerError(f"保護廃止（{ctx.case_closed_on}）後は保護費からの充当はできません。納付書で納付を求めてください")
+
+
+def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: ClaimsSettings | None = None) -> None:
+    """Raise :class:`LedgerError` unless ``new`` may be appended to ``events``."""
+    ctx = ctx or Context()
+    before = fold(events, cfg)
+    if new.kind == Kind.REVERSAL:
+        _check_reversal(events, new, cfg)
+        return
+    if new.kind == Kind.DECISION:
+        _check_decision(before, new)
+        return
+    if not before.decided:
+        raise LedgerError("決定が記録されていません。先に決定を記録してください")
+    if before.decided_on and new.on < before.decided_on:
+        raise LedgerError(f"日付 {new.on} が決定日 {before.decided_on} より前です")
+    if new.kind == Kind.ASSESSMENT:
+        if before.assessed_on is not None:
+            raise LedgerError("調定は記録済みです。額や納期限の誤りは、調定を取り消してから記録し直してください")
+        amount = _money(new.data.get("amount"), "調定額")
+        if amount != before.total:
+            raise LedgerError(f"調定額 {amount:,}円 が決定額 {before.total:,}円（徴収額＋加算）と一致しません")
+        due = _date(_need(new.data, "due", "納期限"))
+        if due < new.on:
+            raise LedgerError(f"納期限 {due} が調定日 {new.on} より前です")
+        return
+    if new.kind in (Kind.DEBTOR_CHANGE, Kind.TRANSFER_NOTE, Kind.OFFSET_REQUEST):
+        if new.kind == Kind.DEBTOR_CHANGE:
+            _need(new.data, "name", "新しい債務者の氏名")
+            _need(new.data, "reason", "変更の理由（相続など）")
+        elif new.kind == Kind.TRANSFER_NOTE:
+            _need(new.data, "note", "移管の内容")
+        elif before.basis not in (Basis.ART77_2, Basis.ART78):
+            raise LedgerError("保護費からの充当の申出は第77条の2・第78条の徴収金にだけ記録できます")
+        return
+    if before.assessed_on is None:
+        raise LedgerError(f"調定前の債権には{KIND_LABELS[new.kind]}を記録できません。先に調定を記録してください")
+    at_date = fold(upto(events, new.on), cfg)
+    match new.kind:
+        case Kind.PAYMENT:
+            _check_payment(before, at_date, new, ctx)
+        case Kind.INSTALLMENT_PLAN:
+            _check_plan(before, new)
+        case Kind.DUNNING:
+            _check_dunning(at_date, new)
+        case Kind.REMINDER:
+            _need(new.data, "method", "催告の方法（電話・文書・訪問など）")
+        case Kind.RENEWAL:
+            _need(new.data, "reason", "時効更新の理由（債務承認書の受領など）")
+        case Kind.WRITE_OFF:
+            amount = _money(new.data.get("amount"), "不納欠損額")
+            _need(new.data, "reason", "不納欠損の理由（時効完成・免責など）")
+            if amount > before.balance:
+                raise LedgerError(f"不納欠損額 {amount:,}円 が残高 {before.balance:,}円 を超えています")
+        case Kind.REFUND:
+            amount = _money(new.data.get("amount"), "還付額")
+            if amount > before.refund_due:
+                raise LedgerError(f"還付額 {amount:,}円 が還付すべき過誤納額 {before.refund_due:,}円 を超えています")
+
+
+def _check_plan(before: ClaimState, e: Event) -> None:
+    schedule = _need(e.data, "schedule", "分納の納期と金額")
+    if before.balance == 0:
+        raise LedgerError("残高がないので分納計画は立てられません")
+    dues = [_date(d) for d, _ in schedule]
+    if dues != sorted(set(dues)):
+        raise LedgerError("分納の納期は日付順に、同じ日を重ねずに並べてください")
+    if dues[0] < e.on:
+        raise LedgerError(f"最初の納期 {dues[0]} が計画日 {e.on} より前です")
+    total = sum(_money(a, "分納額") for _, a in schedule)
+    if total != before.balance:
+        raise LedgerError(f"分納額の合計 {total:,}円 が残高 {before.balance:,}円 と一致しません")
+
+
+def _check_dunning(at_date: ClaimState, e: Event) -> None:
+    deadline = _date(_need(e.data, "deadline", "督促の指定期限"))
+    for_due = _date(_need(e.data, "for_due", "督促の対象とする納期限"))
+    if deadline <= e.on:
+        raise LedgerError(f"指定期限 {deadline} は督促日 {e.on} より後にしてください")
+    if at_date.balance == 0:
+        raise LedgerError("残高がないので督促はできません")
+    if at_date.prescription_date is not None and e.on >= at_date.prescription_date:
+        raise LedgerError(f"時効完成日（{at_date.prescription_date}）を過ぎています。督促ではなく不納欠損の手続をしてください")
+    expected = default_due(at_date, e.on)
+    if expected is None:
+        if at_date.plan:
+            raise LedgerError(f"{e.on} の時点で不履行の分納はありません。督促は納期を過ぎた分納にだけできます")
+        raise LedgerError(f"督促は納期限（{at_date.due}）の翌日以降にしかできません")
+    if for_due != expected:
+        raise LedgerError(f"督促の対象の納期限は {expected} です（{for_due} ではありません）")
+    for day, _, done in at_date.dunnings:
+        if done == for_due:
+            raise LedgerError(
+                f"納期限 {for_due} の督促は {day} に記録済みです。督促は一度だけです。重ねての請求は催告として記録してください"
+            )
+
+
+def _check_reversal(events: Sequence[Event], e: Event, cfg: ClaimsSettings | None) -> None:
+    _need(e.data, "reason", "取消の理由")
+    target = next((x for x in events if x.id == e.reverses), None)
+    if target is None:
+        raise LedgerError(f"取り消す記録 {e.reverses} はこの債権にありません")
+    if target.kind == Kind.REVERSAL:
+        raise LedgerError("取消の記録は取り消せません。元の内容をもう一度記録してください")
+    if any(x.kind == Kind.REVERSAL and x.reverses == target.id for x in events):
+        raise LedgerError(f"記録 {target.id} はすでに取り消されています")
+    if e.on < target.on:
+        raise LedgerError(f"取消日 {e.on} が元の記録の日付 {target.on} より前です")
+    before = fold(events, cfg)
+    after = fold([*events, e], cfg)
+    if target.kind == Kind.DECISION and before.assessed_on is not None:
+        raise LedgerError("調定が記録されています。先に調定を取り消してください")
+    if after.refund_due < 0:
+        raise LedgerError(
+            f"取り消すと還付済み額 {after.refunded:,}円 が過誤納額 {after.overpaid:,}円 を超えます。先に還付の記録を取り消してください"
+        )
+
+
+def monthly_schedule(
+    total: int, first_due: dt.date, count: int, roll: Callable[[dt.date], dt.date]
+) -> list[tuple[dt.date, int]]:
+    """``count`` monthly installments from ``first_due``; the remainder of the division goes to the first.
+
+    Each due date is moved by ``roll`` (the next business day) — a due date is the resident's deadline.
+    """
+    if count < 1 or total < count:
+        raise LedgerError(f"分納回数 {count} 回では {total:,}円 を1円以上ずつに分けられません")
+    base, rest = divmod(total, count)
+    return [(roll(add_months(first_due, i)), base + (rest if i == 0 else 0)) for i in range(count)]

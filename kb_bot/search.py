@@ -1,0 +1,194 @@
+"""Search the index in service: hybrid or lexical retrieval, reference boosting, confidence.
+
+:class:`Searcher` is the one entry point used by the CLI, the web app and the eval harness.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
+from kb_bot.passage import Passage
+from kb_bot.refs import find_refs, label_matches
+from kb_bot.settings import Settings
+from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+
+MODES = ("hybrid", "lexical", "dense")
+CANDIDATES = 50
+"""How many passages each retriever contributes before fusion and boosting."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    ref_match: bool
+    period: tuple[str, str]
+    """(from, until) of the document, ISO dates, '' = open."""
+    current: bool
+    """In force today (a hit found with an earlier ``as_of`` may be 旧)."""
+
+
+@dataclass
+class SearchResult:
+    question: str
+    hits: list[Hit]
+    confidence: float
+    abstained: bool
+    reason: str
+    mode: str
+    corpus_version: str
+    as_of: str
+    refs: list[str] = field(default_factory=list)
+    notice: str = ""
+    query_terms: list[str] = field(default_factory=list)
+
+
+class Searcher:
+    """Answers questions from the index version in service; picks up a newly published version by itself."""
+
+    def __init__(self, settings: Settings, tokenizer_config: TokenizerConfig | None = None) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.index_dir)
+        self._version: IndexVersion | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._embedders: dict[str, object] = {}
+        self._dense_notice: dict[str, str] = {}
+        self._tokenizer_override = tokenizer_config
+
+    # -- index in service ---------------------------------------------------------------------------
+    def version(self) -> IndexVersion:
+        name = self.store.current_name()
+        if name is None:
+            raise IndexUnavailable("索引がまだありません。kb-bot ingest corpus/* で資料を取り込んでください")
+        with self._lock:
+            if self._version is None or self._version.name != name:
+                self._version = self.store.open(name)
+            return self._version
+
+    def tokenizer(self) -> JapaneseTokenizer:
+        config = self._tokenizer_override or TokenizerConfig(**self.version().manifest["tokenizer"])
+        tok = getattr(self._local, "tokenizer", None)
+        if tok is None or tok.config != config:
+            tok = self._local.tokenizer = JapaneseTokenizer(config)
+        return tok
+
+    def dense_embedder(self, version: IndexVersion):  # noqa: ANN201 - Embedder | None
+        """The embedder the version was built with, or None (and a notice, said once) when unavailable."""
+        model = version.dense_model
+        if model is None:
+            return None
+        with self._lock:
+            if model not in self._embedders and model not in self._dense_notice:
+                from kb_bot.index.dense import DenseUnavailable, Embedder
+
+                s = self.settings
+                try:
+                    self._embedders[model] = Embedder.load(model, s.embed_query_prefix, s.embed_document_prefix,
+                                                           s.embed_device)
+                except DenseUnavailable as e:
+                    self._dense_notice[model] = f"注意: {e}。語彙検索（BM25）のみで回答します"
+                    print(self._dense_notice[model], file=sys.stderr)
+            return self._embedders.get(model)
+
+    # -- search -------------------------------------------------------------------------------------
+    def search(self, question: str, k: int | None = None, as_of: str | None = None, mode: str | None = None) -> SearchResult:
+        from llama_index.core.schema import QueryBundle
+
+        from kb_bot.index.lexical import JapaneseBM25Retriever
+
+        k = k or self.settings.top_k
+        as_of = as_of or today()
+        v = self.version()
+        mask = v.in_force_mask(as_of)
+        tokenizer = self.tokenizer()
+        lexical = JapaneseBM25Retriever(v.nodes, v.lexical, tokenizer, similarity_top_k=CANDIDATES, mask=mask)
+        query = QueryBundle(question)
+
+        mode = mode or "hybrid"
+        if mode not in MODES:
+            raise ValueError(f"mode は {', '.join(MODES)} のいずれかです")
+        embedder = self.dense_embedder(v) if mode in ("hybrid", "dense") else None
+        notice = self._dense_notice.get(v.dense_model or "", "") if mode != "lexical" else ""
+        if embedder is None:
+            if mode != "lexical" and not notice:
+                notice = "この索引には密ベクトルがありません（語彙検索のみ）"
+            mode, ranked = "lexical", lexical.retrieve(query)
+        else:
+            from kb_bot.index.dense import DenseRetriever
+            from kb_bot.index.hybrid import HybridRetriever
+
+            allowed = {p.id for p, m in zip(v.passages, mask) if m}
+            dense = DenseRetriever({n.node_id: n for n in v.nodes}, v.dense_store(), embedder,
+                                   similarity_top_k=CANDIDATES, allowed=allowed)
+            if mode == "dense":
+                ranked = dense.retrieve(query)
+            else:
+                s = self.settings
+                ranked = HybridRetriever(lexical, dense, s.fusion, s.rrf_k, s.dense_weight,
+                                         similarity_top_k=CANDIDATES).retrieve(query)
+
+        scores = {h.node.node_id: float(h.score or 0.0) for h in ranked}
+        top = max(scores.values(), default=0.0) or 1.0
+        final = {i: s / top for i, s in scores.items()}
+
+        refs = [r.key for r in find_refs(question)]
+        matched_refs: set[str] = set()
+        lex_all: np.ndarray | None = None
+        for pos, p in enumerate(v.passages):
+            hit_refs = [r for r in refs if label_matches(r, p.label)]
+            if not hit_refs:
+                continue
+            matched_refs.update(hit_refs)
+            if not mask[pos]:
+                continue
+            if p.id not in final:
+                if lex_all is None:
+                    lex_all = lexical.score_all(question)
+                    lex_top = float(lex_all.max()) or 1.0
+                final[p.id] = float(lex_all[pos]) / lex_top
+            final[p.id] += self.settings.ref_boost
+
+        order = sorted(final, key=lambda i: -final[i])[:k]
+        hits = []
+        for i in order:
+            p = v.passages[v.position[i]]
+            period = v.periods.get(p.source, ("", ""))
+            hits.append(Hit(p, round(final[i], 4), any(label_matches(r, p.label) for r in refs), period,
+                            in_force(period, today())))
+
+        unigrams, _ = tokenizer.analyze(question)
+        confidence = self._coverage(v, unigrams, hits[:3])
+        reason = ""
+        if refs and not matched_refs:
+            reason = f"質問にある {'、'.join(refs)} は取り込まれた資料にありません"
+            confidence = 0.0
+        elif matched_refs:
+            confidence = max(confidence, 1.0)
+        if not hits:
+            reason = reason or "関連する記載が見つかりません"
+        abstained = not hits or confidence < self.settings.abstain_threshold
+        if abstained and not reason:
+            reason = "質問に十分に対応する記載が見つかりません"
+        return SearchResult(question, hits, round(confidence, 4), abstained, reason, mode,
+                            v.corpus_version(as_of), as_of, refs, notice, unigrams)
+
+    @staticmethod
+    def _coverage(v: IndexVersion, unigrams: list[str], hits: list[Hit]) -> float:
+        """Share of the question's weight (idf) that the best of ``hits`` contains; unknown words weigh most."""
+        terms = set(unigrams)
+        if not terms or not hits:
+            return 0.0
+        idf = v.lexical.idf
+        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in terms}
+        total = sum(weight.values())
+        best = 0.0
+        for h in hits:
+            doc = set(v.tokens[v.position[h.passage.id]])
+            best = max(best, sum(w for t, w in weight.items() if t in doc) / total)
+        return best

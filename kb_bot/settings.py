@@ -1,0 +1,162 @@
+"""Settings, in one place.
+
+Precedence (highest first): command-line flags (applied by the CLI), environment variables
+``KB_BOT_<FIELD>``, the config file, the defaults below. The config file is TOML, read from
+``$KB_BOT_CONFIG`` or else ``<home>/kb-bot.toml``; top-level keys set :class:`Settings` fields and a
+``[section]`` table sets a feature module's own settings dataclass (see :func:`load_section`), which
+the environment can override as ``KB_BOT_<SECTION>_<FIELD>``.
+
+Example ``kb-bot.toml``::
+
+    embed_model = "/srv/models/ruri-v3-130m"
+    abstain_threshold = 0.3
+
+    [claims]
+    declaration_deadline_days = 10
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "kb-bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=_default_home)
+    """Folder holding the index versions and the SQLite database. Several homes can live side by side."""
+    database_url: str = ""
+    """Any SQLAlchemy URL; empty = SQLite file ``<home>/kb-bot.sqlite3``."""
+    embed_model: str = "cl-nagoya/ruri-v3-30m"
+    """sentence-transformers model name or local path for dense retrieval; ``none`` = lexical only."""
+    embed_query_prefix: str = "検索クエリ: "
+    embed_document_prefix: str = "検索文書: "
+    embed_device: str = "cpu"
+    fusion: str = "rrf"
+    """How lexical and dense rankings are combined: ``rrf`` or ``weighted`` (see kb_bot.index.hybrid)."""
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    ref_boost: float = 1.0
+    """Score added to a passage whose label matches a reference written in the question."""
+    top_k: int = 5
+    abstain_threshold: float = 0.35
+    """Below this confidence the answer abstains (tuned with ``kb-bot eval``)."""
+    keep_versions: int = 3
+    """Index versions kept on disk for rollback."""
+    config_file: Path | None = None
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'kb-bot.sqlite3'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def dense_enabled(self) -> bool:
+        return self.embed_model.strip().lower() not in ("", "none", "off")
+
+    def section(self, cls: type[T], name: str) -> T:
+        """The feature settings dataclass ``cls`` filled from ``[name]`` and ``KB_BOT_<NAME>_*``."""
+        return load_section(cls, name, _read_config(self.config_file))
+
+
+def _config_path(home: Path) -> Path | None:
+    explicit = os.environ.get("KB_BOT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    candidate = home / "kb-bot.toml"
+    return candidate if candidate.exists() else None
+
+
+def _read_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise SettingsError(f"設定ファイルが見つかりません: {path} (KB_BOT_CONFIG を確認してください)") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"設定ファイル {path} の書式が正しくありません: {e}") from None
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and how to fix it."""
+
+
+def _coerce(value: Any, typ: Any, name: str) -> Any:
+    origin = typing.get_origin(typ)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(typ) if a is not type(None)]
+        if value is None or value == "":
+            return None
+        return _coerce(value, args[0], name)
+    try:
+        if typ is bool and isinstance(value, str):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if origin in (tuple, list) and isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if origin in (tuple, list):
+            return tuple(value)
+        if origin is dict:
+            return dict(value)
+        if typ is Path:
+            return Path(value).expanduser()
+        return typ(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"設定 {name} の値 {value!r} は {getattr(typ, '__name__', typ)} として読めません") from None
+
+
+def _fill(cls: type[T], table: dict[str, Any], env_prefix: str, origin: str) -> T:
+    known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(k for k in table if k not in known and not isinstance(table[k], dict))
+    if unknown:
+        raise SettingsError(f"{origin} に不明な設定があります: {', '.join(unknown)}")
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for name in known:
+        env = os.environ.get(f"{env_prefix}{name.upper()}")
+        if env is not None:
+            values[name] = _coerce(env, hints[name], f"{env_prefix}{name.upper()}")
+        elif name in table:
+            values[name] = _coerce(table[name], hints[name], f"{origin}:{name}")
+    return cls(**values)
+
+
+def load_section(cls: type[T], name: str, config: dict[str, Any]) -> T:
+    table = config.get(name, {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"設定ファイルの [{name}] は表（テーブル）でなければなりません")
+    return _fill(cls, table, f"KB_BOT_{name.upper()}_", f"[{name}]")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from defaults, config file and environment; ``overrides`` (e.g. CLI flags) win.
+
+    Overrides whose value is None are ignored, so CLI flags can be passed through unconditionally.
+    """
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    home = Path(overrides.get("home") or os.environ.get("KB_BOT_HOME") or _default_home()).expanduser()
+    path = _config_path(home)
+    config = _read_config(path)
+    base = _fill(Settings, {k: v for k, v in config.items() if k != "config_file"}, "KB_BOT_", str(path))
+    return dataclasses.replace(base, home=home, config_file=path, **{k: v for k, v in overrides.items() if k != "home"})

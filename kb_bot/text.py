@@ -1,0 +1,62 @@
+"""Japanese text normalisation shared by ingestion, the index and the question side.
+
+Everything that is compared (labels, references, BM25 tokens) goes through :func:`normalize` first,
+so 「第六十三条」, 「第６３条」 and 「第63条」 are the same string, and so are 「問１３－５」 and 「問13-5」.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_NUM = "[〇零一二三四五六七八九十百千]+"
+
+# Dash-like characters that appear between numbers in references (問13ー5, 第8‐3, 13−21 ...).
+_DASHES = "‐‑‒–—―−ー－ｰ"
+_DASH_BETWEEN_DIGITS = re.compile(rf"(?<=[0-9])[{_DASHES}](?=[0-9(])")
+
+# Kanji numerals are converted only where they are part of a reference, never in prose (一部, 一時金).
+_KANJI_REF = re.compile(rf"第({_KANJI_NUM})(?=[条項号章節款編]|の|[\s　]|$)")
+_KANJI_AFTER_NO = re.compile(rf"(?<=[0-9][条項号])の({_KANJI_NUM})")
+
+
+def kanji_to_int(s: str) -> int:
+    """「六十三」 -> 63, 「百二」 -> 102, 「二〇一八」 -> 2018. Raises ValueError on anything else."""
+    if not s or any(c not in _KANJI_DIGITS and c not in _KANJI_UNITS for c in s):
+        raise ValueError(f"not a kanji numeral: {s!r}")
+    if all(c in _KANJI_DIGITS for c in s):  # positional: 二〇一八
+        return int("".join(str(_KANJI_DIGITS[c]) for c in s))
+    total, digit = 0, 0
+    for c in s:
+        if c in _KANJI_DIGITS:
+            digit = _KANJI_DIGITS[c]
+        else:
+            total += (digit or 1) * _KANJI_UNITS[c]
+            digit = 0
+    return total + digit
+
+
+def normalize(text: str) -> str:
+    """NFKC, unified dashes between digits, and kanji numerals in references as Arabic digits.
+
+    Line breaks are kept (segmenters rely on them); runs of spaces inside a line are collapsed.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _DASH_BETWEEN_DIGITS.sub("-", text)
+    text = _KANJI_REF.sub(lambda m: f"第{kanji_to_int(m.group(1))}", text)
+    text = _KANJI_AFTER_NO.sub(lambda m: f"の{kanji_to_int(m.group(1))}", text)
+    text = re.sub(r"[ \t\u3000]+", " ", text)
+    return text
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Japanese text into sentences at 。！？ and line breaks; empty pieces are dropped."""
+    out: list[str] = []
+    for line in text.splitlines():
+        out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+    return out

@@ -1,0 +1,74 @@
+"""Japanese tokens for BM25: fugashi + unidic-lite, lemmas, content words.
+
+Japanese has no spaces, so an English-style tokenizer (llama-index's default BM25 one) sees a whole
+sentence as one "word" and scores every Japanese query as zero. Here each passage and each question
+goes through the same MeCab analysis; what is kept is decided by :class:`TokenizerConfig`, whose
+defaults were chosen with ``kb-bot eval`` (see eval/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import cached_property
+
+from kb_bot.text import normalize
+
+# unidic POS (pos1) that carry no topic: particles, auxiliaries, symbols, blanks.
+_FUNCTION_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
+# Light verbs and fillers that appear in almost every question a CW types.
+_STOP_LEMMAS = frozenset(
+    {"為る", "有る", "居る", "成る", "言う", "良い", "無い", "事", "物", "方", "様", "場合", "所", "時",
+     "出来る", "思う", "教える", "下さる", "ござる", "です", "ます", "こと", "もの", "よう", "どう", "何", "ない"}
+)
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    lemma: bool = True
+    """Index dictionary forms (返還し/返還する -> 返還する) rather than surface forms."""
+    drop_function_words: bool = True
+    """Drop particles, auxiliaries and symbols (unidic pos1)."""
+    drop_stop_lemmas: bool = True
+    """Drop light verbs and fillers (_STOP_LEMMAS)."""
+    bigrams: bool = True
+    """Add joined pairs of adjacent kept tokens (自立+更生 -> 自立更生), which favours compounds."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class JapaneseTokenizer:
+    """Callable: text -> list of tokens. One MeCab tagger per instance (not thread-safe: one per thread)."""
+
+    def __init__(self, config: TokenizerConfig | None = None) -> None:
+        self.config = config or TokenizerConfig()
+
+    @cached_property
+    def _tagger(self):  # noqa: ANN202 - fugashi type
+        import fugashi
+
+        return fugashi.Tagger()
+
+    def __call__(self, text: str) -> list[str]:
+        unigrams, bigrams = self.analyze(text)
+        return unigrams + bigrams
+
+    def analyze(self, text: str) -> tuple[list[str], list[str]]:
+        """(unigrams, bigrams) of ``text``; bigrams is empty unless the config asks for them."""
+        cfg = self.config
+        kept: list[str] = []
+        for word in self._tagger(normalize(text)):
+            feature = word.feature
+            if cfg.drop_function_words and feature.pos1 in _FUNCTION_POS:
+                if kept and kept[-1] != "|":
+                    kept.append("|")  # breaks bigrams across removed words
+                continue
+            token = word.surface
+            if cfg.lemma and feature.lemma:
+                token = feature.lemma.split("-")[0]  # unidic: エアコン-air conditioner
+            if cfg.drop_stop_lemmas and (token in _STOP_LEMMAS or word.surface in _STOP_LEMMAS):
+                continue
+            kept.append(token.lower())
+        unigrams = [t for t in kept if t != "|"]
+        bigrams = [a + b for a, b in zip(kept, kept[1:]) if a != "|" and b != "|"] if cfg.bigrams else []
+        return unigrams, bigrams

@@ -1,0 +1,100 @@
+"""End to end through the CLI: ingest a small corpus, ask, and check the JSON contract."""
+
+import io
+import json
+
+import pytest
+
+from kb_bot import DISCLAIMER
+from kb_bot.cli import main
+from kb_bot.index.nodes import index_text
+from kb_bot.index.store import IndexStore
+from kb_bot.search import Searcher
+from kb_bot.settings import load_settings
+
+CONTRACT = {"question", "answer", "abstained", "disclaimer", "citations", "corpus_version", "retrieval_mode"}
+CITATION = {"label", "collection", "title", "text", "page", "source", "score"}
+
+
+def ask_json(capsys, *args):
+    assert main(["ask", "--json", *args]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+@pytest.fixture
+def ingested(home, mini_corpus, capsys):
+    assert main(["ingest", *map(str, mini_corpus)]) == 0
+    capsys.readouterr()
+    return home
+
+
+def test_ask_json_contract_and_article_labels(ingested, capsys):
+    [a] = ask_json(capsys, "63条と78条の違いは")
+    assert CONTRACT <= a.keys()
+    assert a["disclaimer"] == DISCLAIMER
+    assert a["retrieval_mode"] == "lexical"
+    assert not a["abstained"]
+    assert all(CITATION <= c.keys() for c in a["citations"])
+    top2 = {c["label"] for c in a["citations"][:2]}
+    assert top2 == {"生活保護法 第63条", "生活保護法 第78条"}
+    assert "[1]" in a["answer"] or "[2]" in a["answer"]
+
+
+def test_ask_reads_one_question_per_line_from_stdin(ingested, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("自立更正費で冷蔵庫\n\n保険金を申告せずに使った\n"))
+    answers = ask_json(capsys, "-")
+    assert [a["question"] for a in answers] == ["自立更正費で冷蔵庫", "保険金を申告せずに使った"]
+    assert answers[0]["citations"][0]["label"] == "問13-5"
+    assert answers[1]["citations"][0]["label"] == "問13-21"
+    assert len({a["corpus_version"] for a in answers}) == 1
+
+
+@pytest.mark.parametrize("question", ["道路交通法の反則金の納付期限はいつまでか", "生活保護法第150条の手続は"])
+def test_abstains_without_a_basis_but_shows_nearest(ingested, capsys, question):
+    [a] = ask_json(capsys, question)
+    assert a["abstained"] is True
+    assert a["disclaimer"] == DISCLAIMER
+
+
+def test_text_output_always_carries_the_disclaimer(ingested, capsys):
+    assert main(["ask", "問13-21"]) == 0
+    out = capsys.readouterr().out
+    assert DISCLAIMER in out and "問13-21" in out
+
+
+def test_ask_without_index_says_what_to_do(home, capsys):
+    assert main(["ask", "63条"]) == 1
+    assert "kb-bot ingest" in capsys.readouterr().err
+
+
+def test_unavailable_model_is_reported_once_and_lexical_serves(home, mini_corpus, capsys, monkeypatch):
+    monkeypatch.setenv("KB_BOT_EMBED_MODEL", "example-org/not-cached-model")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there: refused at once
+    assert main(["ingest", *map(str, mini_corpus)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("not-cached-model") == 1
+    assert "語彙検索" in captured.out
+    [a] = ask_json(capsys, "78条の2の申出")
+    assert a["retrieval_mode"] == "lexical"
+    assert a["citations"][0]["label"] == "生活保護法 第78条の2"
+
+
+def test_dense_path_with_a_tiny_local_model(home, mini_corpus, tiny_model, capsys, monkeypatch):
+    monkeypatch.setenv("KB_BOT_EMBED_MODEL", str(tiny_model))
+    monkeypatch.setenv("KB_BOT_EMBED_QUERY_PREFIX", "")
+    monkeypatch.setenv("KB_BOT_EMBED_DOCUMENT_PREFIX", "")
+    assert main(["ingest", *map(str, mini_corpus)]) == 0
+    capsys.readouterr()
+    settings = load_settings()
+    version = IndexStore(settings.index_dir).open_current()
+    assert version.dense_model == str(tiny_model)
+    assert version.dense_store().count() == len(version.passages)
+
+    searcher = Searcher(settings)
+    for p in version.passages:  # an identical text embeds identically: it must come first
+        result = searcher.search(index_text(p), mode="dense", k=3)
+        assert result.mode == "dense"
+        assert result.hits[0].passage.id == p.id
+    [a] = ask_json(capsys, "63条と78条の違いは")
+    assert a["retrieval_mode"] == "hybrid"
+    assert {c["label"] for c in a["citations"][:2]} == {"生活保護法 第63条", "生活保護法 第78条"}

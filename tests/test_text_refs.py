@@ -1,0 +1,75 @@
+import pytest
+
+from kb_bot.refs import find_refs, label_matches
+from kb_bot.text import kanji_to_int, normalize, split_sentences
+
+
+@pytest.mark.parametrize(("kanji", "value"), [("六十三", 63), ("七十八", 78), ("百二", 102), ("十", 10),
+                                              ("二百三十六", 236), ("二〇一八", 2018), ("一", 1)])
+def test_kanji_numerals(kanji, value):
+    assert kanji_to_int(kanji) == value
+
+
+def test_kanji_to_int_rejects_other_text():
+    with pytest.raises(ValueError):
+        kanji_to_int("六十三条")
+
+
+@pytest.mark.parametrize(("raw", "norm"), [
+    ("第六十三条", "第63条"),
+    ("第七十七条の二", "第77条の2"),
+    ("第七十八条第一項", "第78条第1項"),
+    ("問１３－５", "問13-5"),
+    ("問13ー21", "問13-21"),
+    ("（費用返還義務）", "(費用返還義務)"),
+    ("第八　収入の認定", "第8 収入の認定"),
+])
+def test_normalize_references(raw, norm):
+    assert normalize(raw) == norm
+
+
+def test_normalize_leaves_kanji_numerals_in_prose():
+    assert normalize("一部を返還し、一時金を受けた") == "一部を返還し、一時金を受けた"
+
+
+def test_split_sentences():
+    assert split_sentences("返還する。ただし控除できる！\n次の行") == ["返還する。", "ただし控除できる！", "次の行"]
+
+
+@pytest.mark.parametrize(("question", "keys"), [
+    ("63条と78条の違いは", ["生活保護法 第63条", "生活保護法 第78条"]),
+    ("法78の加算は何割まで", ["生活保護法 第78条"]),
+    ("78条の2の申出書", ["生活保護法 第78条の2"]),
+    ("第六十三条の返還額", ["生活保護法 第63条"]),
+    ("生活保護法第七十八条第一項", ["生活保護法 第78条第1項"]),
+    ("施行規則22条の3に当たるか", ["生活保護法施行規則 第22条の3"]),
+    ("地方自治法236条の時効", ["地方自治法 第236条"]),
+    ("問１３－５の自立更生費", ["問13-5"]),
+    ("問13-21の事例", ["問13-21"]),
+    ("局長通知第8の3の(2)のア", ["局第8-3-(2)-ア"]),
+    ("局第8-3", ["局第8-3"]),
+    ("課長通知 問(第8の40)", ["課第8-40"]),
+    ("次官通知第8", ["次第8"]),
+    ("社援保発0723第1号の通知", ["社援保発0723第1号"]),
+    ("収入が100万円あった", []),
+    ("5年で時効", []),
+])
+def test_find_refs(question, keys):
+    assert [r.key for r in find_refs(question)] == keys
+
+
+@pytest.mark.parametrize(("key", "label", "expected"), [
+    ("生活保護法 第63条", "生活保護法 第63条", True),
+    ("生活保護法 第63条", "生活保護法 第63条第2項", True),
+    ("生活保護法 第78条第1項", "生活保護法 第78条", True),
+    ("生活保護法 第63条", "生活保護法 第63条の2", False),
+    ("生活保護法 第7条", "生活保護法 第78条", False),
+    ("局第8-3", "局第8-3-(2)-ア", True),
+    ("局第8-3", "局第8-30", False),
+    ("問13-5", "問13-5", True),
+    ("問13-5", "問13-50", False),
+    ("問１３－５", "問13-5", True),
+    ("社援保発0723第1号", "費用返還及び費用徴収決定の取扱い (平成24年7月23日 社援保発0723第1号) 2-(1)", True),
+])
+def test_label_matches(key, label, expected):
+    assert label_matches(key, label) is expected

@@ -1,0 +1,19 @@
+from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+
+
+def test_japanese_tokens_are_lemmas_without_particles():
+    unigrams, bigrams = JapaneseTokenizer().analyze("返還金を保護費から天引きできますか")
+    assert "返還" in unigrams and "天引き" in unigrams
+    assert "を" not in unigrams and "から" not in unigrams
+    assert "返還金" in bigrams and "保護費" in bigrams
+
+
+def test_full_width_references_tokenize_like_ascii():
+    tok = JapaneseTokenizer()
+    assert tok("第６３条") == tok("第63条") == tok("第六十三条")
+
+
+def test_surface_mode_keeps_inflected_forms():
+    lemma = JapaneseTokenizer(TokenizerConfig(lemma=True, bigrams=False))("返還した")
+    surface = JapaneseTokenizer(TokenizerConfig(lemma=False, bigrams=False))("返還した")
+    assert lemma != surface
