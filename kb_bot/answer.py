@@ -81,7 +81,12 @@ def compose(result: SearchResult, tokenizer, max_sentences: int = 3, from_top: i
     for c in citations[:from_top]:
         for pos, s in enumerate(split_sentences(c.text)):
             scored.append((_sentence_score(set(tokenizer(s)), terms), -c.n, -pos, s, c.n))
-    best = sorted(scored, reverse=True)[:max_sentences]
+    best, per_passage = [], {}
+    for item in sorted(scored, reverse=True):
+        n = item[-1]
+        if per_passage.get(n, 0) < 2 and len(best) < max_sentences:  # at most 2 sentences from one passage
+            best.append(item)
+            per_passage[n] = per_passage.get(n, 0) + 1
     if not best:
         answer.answer = ABSTAIN_TEXT
         answer.abstained = True

@@ -17,6 +17,8 @@ from kb_bot.settings import SettingsError, load_settings
 
 COMMAND_MODULES = [
     "kb_bot.commands.search",
+    "kb_bot.commands.users",
+    "kb_bot.commands.evaluate",
 ]
 
 

@@ -31,6 +31,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MODEL_MODULES = [
     "kb_bot.users",
     "kb_bot.audit",
+    "kb_bot.claims.models",
+    "kb_bot.chat.models",
 ]
 """Modules declaring tables on :class:`Base`; imported by the migration environment."""
 

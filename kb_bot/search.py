@@ -110,13 +110,14 @@ class Searcher:
         lexical = JapaneseBM25Retriever(v.nodes, v.lexical, tokenizer, similarity_top_k=CANDIDATES, mask=mask)
         query = QueryBundle(question)
 
+        requested = mode
         mode = mode or "hybrid"
         if mode not in MODES:
             raise ValueError(f"mode は {', '.join(MODES)} のいずれかです")
         embedder = self.dense_embedder(v) if mode in ("hybrid", "dense") else None
         notice = self._dense_notice.get(v.dense_model or "", "") if mode != "lexical" else ""
         if embedder is None:
-            if mode != "lexical" and not notice:
+            if requested in ("hybrid", "dense") and not notice:
                 notice = "この索引には密ベクトルがありません（語彙検索のみ）"
             mode, ranked = "lexical", lexical.retrieve(query)
         else:
@@ -139,6 +140,7 @@ class Searcher:
 
         refs = [r.key for r in find_refs(question)]
         matched_refs: set[str] = set()
+        by_ref: dict[str, list[str]] = {}
         lex_all: np.ndarray | None = None
         for pos, p in enumerate(v.passages):
             hit_refs = [r for r in refs if label_matches(r, p.label)]
@@ -152,7 +154,17 @@ class Searcher:
                     lex_all = lexical.score_all(question)
                     lex_top = float(lex_all.max()) or 1.0
                 final[p.id] = float(lex_all[pos]) / lex_top
-            final[p.id] += self.settings.ref_boost
+            for r in hit_refs:
+                by_ref.setdefault(r, []).append(p.id)
+        # The best passage of each cited reference gets the full boost, its siblings half: a question naming
+        # two articles then sees both articles first, not every paragraph of one of them.
+        boost: dict[str, float] = {}
+        for ids in by_ref.values():
+            ids.sort(key=lambda i: -final[i])
+            for rank, i in enumerate(ids):
+                boost[i] = max(boost.get(i, 0.0), self.settings.ref_boost * (1.0 if rank == 0 else 0.5))
+        for i, b in boost.items():
+            final[i] += b
 
         order = sorted(final, key=lambda i: -final[i])[:k]
         hits = []

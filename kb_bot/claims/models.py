@@ -52,7 +52,7 @@ class ClaimEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     kind: Mapped[str] = mapped_column(String(30))
-    on: Mapped[dt.date] = mapped_column(Date)
+    on: Mapped[dt.date] = mapped_column("on_date", Date)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     reverses_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("claim_events.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -56,7 +56,7 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        return int(self._model.get_embedding_dimension())
 
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         return self._model.encode(

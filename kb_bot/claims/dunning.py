@@ -1,0 +1,145 @@
+"""Export of overdue claims for an SMS-style message-delivery service (moved to LGWAN on physical media).
+
+The file carries only: mobile number, template id, due date, amount, office contact and a random
+send-management number. The number maps back to the claim only inside kb-bot (``dunning_export_rows``).
+No My Number, no case number, no name, no word revealing 生活保護: the text is scanned for the words in
+``[claims] export_forbidden_words`` before it is written. Debtors without a usable mobile number go to a
+separate internal list for letters, written elsewhere (never next to the file that leaves the network).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb_bot import audit
+from kb_bot.claims.cases import ClaimsError, is_mobile, normalize_phone
+from kb_bot.claims.config import ClaimsSettings
+from kb_bot.claims.ledger import Status, default_due, overdue_amount
+from kb_bot.claims.lists import load_rows
+from kb_bot.claims.models import DunningExport, DunningExportRow
+from kb_bot.users import Role, User, require_role
+
+EXPORT_HEADER = ("phone_number", "template_id", "due_date", "amount", "contact", "send_id")
+LETTERS_HEADER = ("債権番号", "ケース番号", "担当CW", "債務者", "電話番号", "納期限", "金額", "理由")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    export_id: int
+    path: Path
+    checksum_path: Path
+    letters_path: Path | None
+    rows: int
+    letters: int
+    sha256: str
+
+
+def _forbidden(text: str, cfg: ClaimsSettings) -> list[str]:
+    return [w for w in cfg.export_forbidden_words if w and w in text]
+
+
+def _new_send_number(session: Session, taken: set[str]) -> str:
+    while True:
+        number = f"{secrets.randbelow(10**16):016d}"
+        if number not in taken and session.scalar(
+            select(DunningExportRow.id).where(DunningExportRow.send_number == number)
+        ) is None:
+            taken.add(number)
+            return number
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def export_dunning(
+    session: Session, actor: User, as_of: dt.date, out_dir: Path, letters_dir: Path, cfg: ClaimsSettings
+) -> ExportResult:
+    """Write the message file (+ ``.sha256``) to ``out_dir`` and the letters list to ``letters_dir``; record both."""
+    require_role(actor, Role.SV, Role.ADMIN)
+    if not cfg.office_contact.strip():
+        raise ClaimsError("設定 [claims] office_contact に問合せ先（例: ○○市 収納係 03-0000-0000）を設定してください")
+    for name in ("office_contact", "dunning_template_id", "installment_template_id"):
+        bad = _forbidden(getattr(cfg, name), cfg)
+        if bad:
+            raise ClaimsError(f"設定 [claims] {name} に外部へ出せない語（{'・'.join(bad)}）が含まれています。変更してください")
+    if out_dir.resolve() == letters_dir.resolve():
+        raise ClaimsError("手紙用の一覧（内部用）は送信ファイルと別のフォルダに出力してください")
+
+    export = DunningExport(actor=actor.username, as_of=as_of, row_count=0, letter_count=0, file_name="", sha256="")
+    session.add(export)
+    session.flush()
+    stem = f"{as_of:%Y%m%d}-{export.id:05d}"
+
+    messages = io.StringIO()
+    w = csv.writer(messages, lineterminator="\r\n")
+    w.writerow(EXPORT_HEADER)
+    letters = io.StringIO()
+    lw = csv.writer(letters, lineterminator="\r\n")
+    lw.writerow(LETTERS_HEADER)
+    taken: set[str] = set()
+    n_rows = n_letters = 0
+    for r in load_rows(session, actor, as_of, cfg):
+        if r.status not in (Status.OVERDUE, Status.INSTALLMENTS_MISSED):
+            continue
+        amount = overdue_amount(r.state, as_of)
+        due = default_due(r.state, as_of)
+        if amount <= 0 or due is None:
+            continue
+        phone = normalize_phone(r.state.debtor.phone if r.state.debtor else "")
+        if not is_mobile(phone):
+            reason = "電話番号なし" if not phone else "携帯電話番号（070/080/090・11桁）ではない"
+            debtor = r.state.debtor.name if r.state.debtor else ""
+            lw.writerow([r.claim_id, r.case_number, r.cw, debtor, phone, due.isoformat(), amount, reason])
+            n_letters += 1
+            continue
+        template = cfg.installment_template_id if r.status == Status.INSTALLMENTS_MISSED else cfg.dunning_template_id
+        number = _new_send_number(session, taken)
+        w.writerow([phone, template, due.isoformat(), amount, cfg.office_contact, number])
+        session.add(DunningExportRow(export_id=export.id, send_number=number, claim_id=r.claim_id, phone=phone,
+                                     amount=amount, due=due))
+        n_rows += 1
+
+    text = messages.getvalue()
+    bad = _forbidden(text, cfg)
+    if bad:
+        raise ClaimsError(f"出力内容に外部へ出せない語（{'・'.join(bad)}）が含まれるため中止しました")
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"messages-{stem}.csv"
+    checksum_path = out_dir / f"messages-{stem}.csv.sha256"
+    _write(path, data)
+    _write(checksum_path, f"{digest}  {path.name}\n".encode("ascii"))
+    letters_path = None
+    if n_letters:
+        letters_dir.mkdir(parents=True, exist_ok=True)
+        letters_path = letters_dir / f"internal-letters-{stem}.csv"
+        _write(letters_path, letters.getvalue().encode("utf-8-sig"))
+
+    export.row_count, export.letter_count, export.file_name, export.sha256 = n_rows, n_letters, path.name, digest
+    session.flush()
+    audit.record(session, actor.username, "dunning.export", f"export:{export.id}",
+                 {"as_of": as_of.isoformat(), "rows": n_rows, "letters": n_letters, "file": path.name, "sha256": digest})
+    return ExportResult(export.id, path, checksum_path, letters_path, n_rows, n_letters, digest)
+
+
+def claim_for_send_number(session: Session, actor: User, send_number: str) -> int:
+    """The claim a send-management number (e.g. from the service's delivery report) stands for."""
+    require_role(actor, Role.SV, Role.ADMIN)
+    claim_id = session.scalar(select(DunningExportRow.claim_id).where(DunningExportRow.send_number == send_number.strip()))
+    if claim_id is None:
+        raise ClaimsError(f"送信管理番号 {send_number} は出力記録にありません")
+    audit.record(session, actor.username, "dunning.lookup", send_number.strip(), {"claim": claim_id})
+    return claim_id

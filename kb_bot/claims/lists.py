@@ -1,0 +1,197 @@
+"""Claims lists for the office: unpaid, due for 督促, 時効 approaching, installments missed, totals per
+CW and per team. :func:`load_rows` reads every visible claim and folds its events once; the list
+functions are pure filters over those rows, so the app and the CSV export share them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb_bot.claims.calendar import add_months
+from kb_bot.claims.config import ClaimsSettings
+from kb_bot.claims.ledger import (
+    BASIS_LABELS,
+    STATUS_LABELS,
+    Basis,
+    ClaimState,
+    Event,
+    Kind,
+    Status,
+    fold,
+    installment_status,
+    needs_dunning,
+    overdue_amount,
+    status,
+)
+from kb_bot.claims.models import Case, Claim, ClaimEvent
+from kb_bot.users import Team, User, visible_user_ids
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    claim_id: int
+    case_number: str
+    cw: str
+    team: str
+    basis: Basis
+    state: ClaimState
+    status: Status
+
+
+def load_rows(session: Session, actor: User, as_of: dt.date, cfg: ClaimsSettings) -> list[ClaimRow]:
+    """Every claim ``actor`` may see, with its state at the end of ``as_of``."""
+    heads = (
+        select(Claim.id, Case.case_number, User.username, Team.name, Claim.basis)
+        .join(Case, Claim.case_id == Case.id)
+        .join(User, Case.cw_user_id == User.id)
+        .outerjoin(Team, User.team_id == Team.id)
+        .order_by(Claim.id)
+    )
+    ids = visible_user_ids(session, actor)
+    events_query = (
+        select(ClaimEvent.claim_id, ClaimEvent.id, ClaimEvent.kind, ClaimEvent.on, ClaimEvent.data, ClaimEvent.reverses_id)
+        .where(ClaimEvent.on <= as_of)
+        .order_by(ClaimEvent.claim_id, ClaimEvent.id)
+    )
+    if ids is not None:
+        heads = heads.where(Case.cw_user_id.in_(ids))
+        visible = select(Claim.id).join(Case, Claim.case_id == Case.id).where(Case.cw_user_id.in_(ids))
+        events_query = events_query.where(ClaimEvent.claim_id.in_(visible))
+    by_claim: dict[int, list[Event]] = defaultdict(list)
+    for claim_id, event_id, kind, on, data, reverses in session.execute(events_query):
+        by_claim[claim_id].append(Event(event_id, Kind(kind), on, data, reverses))
+    rows = []
+    for claim_id, case_number, cw, team, basis in session.execute(heads):
+        state = fold(by_claim.get(claim_id, ()), cfg)
+        rows.append(ClaimRow(claim_id, case_number, cw, team or "", Basis(basis), state, status(state, as_of)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[ClaimRow], object]
+
+
+def _date(d: dt.date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+BASE_COLUMNS = [
+    Column("債権番号", lambda r: r.claim_id),
+    Column("ケース番号", lambda r: r.case_number),
+    Column("担当CW", lambda r: r.cw),
+    Column("班", lambda r: r.team),
+    Column("種別", lambda r: BASIS_LABELS[r.basis]),
+    Column("債務者", lambda r: r.state.debtor.name if r.state.debtor else ""),
+    Column("調定額", lambda r: r.state.assessed),
+    Column("残高", lambda r: r.state.balance),
+    Column("納期限", lambda r: _date(r.state.due)),
+    Column("状態", lambda r: STATUS_LABELS[r.status]),
+    Column("時効完成日", lambda r: _date(r.state.prescription_date)),
+]
+
+
+def unpaid(rows: Iterable[ClaimRow]) -> list[ClaimRow]:
+    """Claims with a balance, oldest 納期限 first."""
+    found = [r for r in rows if r.state.balance > 0 and r.state.due is not None]
+    return sorted(found, key=lambda r: (r.state.due, r.claim_id))
+
+
+def dunning_due(rows: Iterable[ClaimRow], as_of: dt.date) -> list[tuple[ClaimRow, dt.date]]:
+    """Claims whose default has no 督促 yet, with the due date it is for (oldest first)."""
+    found = [(r, d) for r in rows if (d := needs_dunning(r.state, as_of)) is not None]
+    return sorted(found, key=lambda x: (x[1], x[0].claim_id))
+
+
+def prescription_within(rows: Iterable[ClaimRow], as_of: dt.date, months: int) -> list[ClaimRow]:
+    """Claims with a balance whose 時効 completes within ``months`` (or has completed: 不納欠損 needed)."""
+    limit = add_months(as_of, months)
+    found = [r for r in rows if r.state.balance > 0 and r.state.prescription_date and r.state.prescription_date <= limit]
+    return sorted(found, key=lambda r: (r.state.prescription_date, r.claim_id))
+
+
+def installments_missed(rows: Iterable[ClaimRow], as_of: dt.date) -> list[ClaimRow]:
+    found = [r for r in rows if r.status == Status.INSTALLMENTS_MISSED]
+    return sorted(found, key=lambda r: (installment_status(r.state, as_of).first_missed_due, r.claim_id))  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Totals:
+    key: str
+    claims: int
+    open_claims: int
+    assessed: int
+    balance: int
+    overdue: int
+    refund_due: int
+
+
+def totals(rows: Iterable[ClaimRow], as_of: dt.date, key: Callable[[ClaimRow], str]) -> list[Totals]:
+    acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    for r in rows:
+        t = acc[key(r)]
+        t[0] += 1
+        t[1] += r.state.balance > 0
+        t[2] += r.state.assessed
+        t[3] += r.state.balance
+        t[4] += overdue_amount(r.state, as_of)
+        t[5] += r.state.refund_due
+    return [Totals(k, *v) for k, v in sorted(acc.items())]
+
+
+LIST_KINDS = {
+    "unpaid": "未納の債権",
+    "dunning-due": "督促が必要な債権",
+    "prescription": "時効が近い（完成した）債権",
+    "installments-missed": "分納が不履行の債権",
+    "totals-cw": "担当CW別の集計",
+    "totals-team": "班別の集計",
+}
+
+
+def render_csv(kind: str, rows: list[ClaimRow], as_of: dt.date, cfg: ClaimsSettings, months: int | None = None) -> str:
+    """The list ``kind`` (a key of ``LIST_KINDS``) as CSV text with Japanese headers."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    if kind in ("totals-cw", "totals-team"):
+        label = "担当CW" if kind == "totals-cw" else "班"
+        key: Callable[[ClaimRow], str] = (lambda r: r.cw) if kind == "totals-cw" else (lambda r: r.team or "（班なし）")
+        w.writerow([label, "債権数", "残高のある債権数", "調定額計", "残高計", "納期経過額計", "還付すべき額計"])
+        for t in totals(rows, as_of, key):
+            w.writerow([t.key, t.claims, t.open_claims, t.assessed, t.balance, t.overdue, t.refund_due])
+        return out.getvalue()
+    header = [c.header for c in BASE_COLUMNS]
+    if kind == "unpaid":
+        w.writerow([*header, "納期経過額", "督促日"])
+        for r in unpaid(rows):
+            last = r.state.dunnings[-1][0] if r.state.dunnings else None
+            w.writerow([*(c.value(r) for c in BASE_COLUMNS), overdue_amount(r.state, as_of), _date(last)])
+    elif kind == "dunning-due":
+        w.writerow([*header, "督促対象の納期限", "督促の期限", "督促期限を過ぎている"])
+        for r, due in dunning_due(rows, as_of):
+            send_by = due + dt.timedelta(days=cfg.dunning_within_days)
+            w.writerow([*(c.value(r) for c in BASE_COLUMNS), _date(due), _date(send_by), "はい" if as_of > send_by else ""])
+    elif kind == "prescription":
+        within = cfg.prescription_alert_months if months is None else months
+        w.writerow([*header, "時効完成まで（日）"])
+        for r in prescription_within(rows, as_of, within):
+            assert r.state.prescription_date is not None
+            w.writerow([*(c.value(r) for c in BASE_COLUMNS), (r.state.prescription_date - as_of).days])
+    elif kind == "installments-missed":
+        w.writerow([*header, "最初の不履行の納期", "不履行額"])
+        for r in installments_missed(rows, as_of):
+            inst = installment_status(r.state, as_of)
+            assert inst is not None
+            w.writerow([*(c.value(r) for c in BASE_COLUMNS), _date(inst.first_missed_due), inst.missed])
+    else:
+        raise ValueError(f"一覧の種類 {kind!r} はありません（{', '.join(LIST_KINDS)}）")
+    return out.getvalue()

@@ -1,0 +1,249 @@
+"""The claims ledger on the database: create claims and append events, checked by the rules in
+:mod:`kb_bot.claims.ledger`, each in the caller's transaction together with its audit entry.
+
+Every function takes the session and the acting user: a CW works on their own cases, an SV on the
+team's, admin on all; 不納欠損 is for SV and admin only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb_bot import audit
+from kb_bot.claims.calendar import HolidayCalendar
+from kb_bot.claims.cases import ClaimsError, get_case, normalize_phone, require_can_manage, visible_cases
+from kb_bot.claims.config import ClaimsSettings
+from kb_bot.claims.ledger import (
+    NEW_EVENT_ID,
+    Basis,
+    Cause,
+    ClaimState,
+    Context,
+    Event,
+    Kind,
+    LedgerError,
+    check,
+    default_due,
+    fold,
+    monthly_schedule,
+    upto,
+)
+from kb_bot.claims.models import Case, Claim, ClaimEvent
+from kb_bot.users import Role, User, require_role
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """What a 返還金・徴収金 decision says."""
+
+    basis: Basis
+    decided_on: dt.date
+    months: Sequence[tuple[str, int]]
+    """Benefit months covered, ``("2024-04", 52000)``."""
+    debtor_name: str = ""
+    """Empty: the case's household head."""
+    debtor_relation: str = "本人"
+    debtor_phone: str = ""
+    deductions: Sequence[tuple[str, int, str]] = ()
+    """自立更生費 (category, amount, evidence note); 第63条 and 第77条の2 only."""
+    surcharge: int = 0
+    """第78条 加算."""
+    cause: Cause = Cause.OTHER
+
+    def data(self, case: Case) -> dict[str, Any]:
+        return {
+            "basis": Basis(self.basis).value,
+            "cause": Cause(self.cause).value,
+            "debtor": {
+                "name": self.debtor_name or case.head_name,
+                "relation": self.debtor_relation if self.debtor_name else "本人",
+                "phone": normalize_phone(self.debtor_phone) if self.debtor_name else case.phone,
+            },
+            "months": [[m, a] for m, a in self.months],
+            "deductions": [{"category": c, "amount": a, "note": n} for c, a, n in self.deductions],
+            "surcharge": self.surcharge,
+        }
+
+
+@dataclass
+class Recorded:
+    """An appended event, the claim's state after it and notes for the person who recorded it."""
+
+    event: ClaimEvent
+    state: ClaimState
+    notes: list[str] = field(default_factory=list)
+
+
+def to_event(row: ClaimEvent) -> Event:
+    return Event(row.id, Kind(row.kind), row.on, row.data, row.reverses_id)
+
+
+def load_events(session: Session, claim_id: int) -> list[Event]:
+    rows = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id))
+    return [to_event(r) for r in rows]
+
+
+def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None or session.scalar(visible_cases(session, actor).where(Case.id == claim.case_id)) is None:
+        raise ClaimsError(f"債権 {claim_id} は見つからないか、閲覧の権限がありません")
+    return claim
+
+
+def claims_of_case(session: Session, actor: User, case_number: str) -> list[Claim]:
+    case = get_case(session, actor, case_number)
+    return list(session.scalars(select(Claim).where(Claim.case_id == case.id).order_by(Claim.id)))
+
+
+def state_of(session: Session, claim: Claim, cfg: ClaimsSettings, as_of: dt.date | None = None) -> ClaimState:
+    events = load_events(session, claim.id)
+    return fold(upto(events, as_of) if as_of else events, cfg)
+
+
+def _roll(day: dt.date, calendar: HolidayCalendar, what: str, notes: list[str]) -> dt.date:
+    rolled = calendar.next_business_day(day)
+    if rolled != day:
+        notes.append(f"{what} {day} は閉庁日のため翌開庁日 {rolled} にしました")
+    return rolled
+
+
+def record_event(
+    session: Session,
+    actor: User,
+    claim: Claim,
+    kind: Kind,
+    on: dt.date,
+    data: dict[str, Any] | None = None,
+    *,
+    cfg: ClaimsSettings,
+    reverses: int | None = None,
+) -> Recorded:
+    """Append one event after checking the rules; the claim's row is locked meanwhile (PostgreSQL)."""
+    kind = Kind(kind)
+    case = claim.case
+    require_can_manage(session, actor, case.cw)
+    if kind == Kind.WRITE_OFF:
+        require_role(actor, Role.SV, Role.ADMIN)
+    session.execute(select(Claim.id).where(Claim.id == claim.id).with_for_update())
+    events = load_events(session, claim.id)
+    data = dict(data or {})
+    check(events, Event(NEW_EVENT_ID, kind, on, data, reverses), Context(case_closed_on=case.closed_on), cfg)
+    row = ClaimEvent(claim_id=claim.id, kind=kind.value, on=on, data=data, reverses_id=reverses, recorded_by=actor.id)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor.username, f"claim.{kind.value}", f"claim:{claim.id}",
+        {"event": row.id, "on": on.isoformat(), "case": case.case_number, **({"reverses": reverses} if reverses else {})},
+    )
+    state = fold([*events, to_event(row)], cfg)
+    notes = []
+    if kind == Kind.PAYMENT and state.overpaid > fold(events, cfg).overpaid:
+        notes.append(f"過誤納が生じました。還付すべき額は {state.refund_due:,}円 です（他の債権には充当していません）")
+    return Recorded(row, state, notes)
+
+
+def create_claim(
+    session: Session,
+    actor: User,
+    case: Case,
+    decision: DecisionInput,
+    *,
+    cfg: ClaimsSettings,
+    calendar: HolidayCalendar,
+    assessed_on: dt.date | None = None,
+    due: dt.date | None = None,
+) -> tuple[Claim, list[str]]:
+    """A new claim with its decision and, when ``assessed_on`` is given, its 調定 (納期限 ``due``)."""
+    require_can_manage(session, actor, case.cw)
+    claim = Claim(case_id=case.id, basis=Basis(decision.basis).value, created_by=actor.id)
+    session.add(claim)
+    session.flush()
+    recorded = record_event(session, actor, claim, Kind.DECISION, decision.decided_on, decision.data(case), cfg=cfg)
+    notes: list[str] = []
+    if assessed_on is not None:
+        if due is None:
+            raise ClaimsError("調定するときは納期限も指定してください")
+        notes += assess(session, actor, claim, assessed_on, due, cfg=cfg, calendar=calendar).notes
+    elif due is not None:
+        raise ClaimsError("納期限は調定日と一緒に指定してください")
+    if decision.basis == Basis.ART78 and recorded.state.surcharge:
+        notes.append(f"加算 {recorded.state.surcharge:,}円 を別の行として記録しました（徴収額 {recorded.state.principal:,}円）")
+    return claim, notes
+
+
+def assess(
+    session: Session, actor: User, claim: Claim, on: dt.date, due: dt.date, *, cfg: ClaimsSettings,
+    calendar: HolidayCalendar,
+) -> Recorded:
+    """調定 for the decided amount; 納期限 falling on a closed day moves to the next business day."""
+    notes: list[str] = []
+    due = _roll(due, calendar, "納期限", notes)
+    total = state_of(session, claim, cfg).total
+    recorded = record_event(session, actor, claim, Kind.ASSESSMENT, on, {"amount": total, "due": due.isoformat()}, cfg=cfg)
+    recorded.notes[:0] = notes
+    return recorded
+
+
+def record_payment(
+    session: Session, actor: User, claim: Claim, on: dt.date, amount: int, route: str, *, cfg: ClaimsSettings,
+    refund: bool = False,
+) -> Recorded:
+    data: dict[str, Any] = {"amount": amount, "route": route}
+    if refund:
+        data["refund"] = True
+    return record_event(session, actor, claim, Kind.PAYMENT, on, data, cfg=cfg)
+
+
+def record_dunning(
+    session: Session, actor: User, claim: Claim, on: dt.date, *, cfg: ClaimsSettings, calendar: HolidayCalendar,
+    deadline: dt.date | None = None,
+) -> Recorded:
+    """督促 for the due date in default on ``on``; the designated deadline defaults to the setting."""
+    notes: list[str] = []
+    if deadline is None:
+        deadline = on + dt.timedelta(days=cfg.dunning_deadline_days)
+    deadline = _roll(deadline, calendar, "指定期限", notes)
+    at_date = fold(upto(load_events(session, claim.id), on), cfg)
+    for_due = default_due(at_date, on)
+    if for_due is None:
+        raise LedgerError(f"{on} の時点で納期限を過ぎた未納はありません。督促は納期限の翌日以降にしかできません")
+    data = {"deadline": deadline.isoformat(), "for_due": for_due.isoformat()}
+    recorded = record_event(session, actor, claim, Kind.DUNNING, on, data, cfg=cfg)
+    recorded.notes[:0] = notes
+    return recorded
+
+
+def record_plan(
+    session: Session, actor: User, claim: Claim, on: dt.date, first_due: dt.date, count: int, *,
+    cfg: ClaimsSettings, calendar: HolidayCalendar,
+) -> Recorded:
+    """分納: the balance in ``count`` monthly installments from ``first_due`` (each on a business day)."""
+    balance = state_of(session, claim, cfg).balance
+    schedule = monthly_schedule(balance, first_due, count, calendar.next_business_day)
+    data = {"schedule": [[d.isoformat(), a] for d, a in schedule]}
+    return record_event(session, actor, claim, Kind.INSTALLMENT_PLAN, on, data, cfg=cfg)
+
+
+def reverse_event(
+    session: Session, actor: User, claim: Claim, event_id: int, on: dt.date, reason: str, *, cfg: ClaimsSettings
+) -> Recorded:
+    """Correct a mistaken event by a reversal that names it (the original stays in the ledger)."""
+    return record_event(session, actor, claim, Kind.REVERSAL, on, {"reason": reason}, cfg=cfg, reverses=event_id)
+
+
+def view_claim(
+    session: Session, actor: User, claim_id: int, cfg: ClaimsSettings, as_of: dt.date | None = None
+) -> tuple[Claim, list[ClaimEvent], ClaimState]:
+    """A claim with its events and state, for display; the view is audited."""
+    claim = get_claim(session, actor, claim_id)
+    rows = list(session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(ClaimEvent.id)))
+    events = [to_event(r) for r in rows]
+    state = fold(upto(events, as_of) if as_of else events, cfg)
+    audit.record(session, actor.username, "claim.view", f"claim:{claim.id}", {"case": claim.case.case_number})
+    return claim, rows, state

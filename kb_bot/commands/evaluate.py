@@ -1,0 +1,114 @@
+"""``kb-bot eval``: measure retrieval, abstention and answers on a gold set, beside a naive baseline."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shlex
+import sys
+from pathlib import Path
+
+from kb_bot.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_GOLD = Path("eval/gold.jsonl")
+DEFAULT_CORPUS = (Path("corpus/handbook"), Path("corpus/casebook"), Path("corpus/notices"))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval", help="正解データで検索・回答を評価し、レポート（Markdown・JSON・グラフ）を書く",
+        description="正解データ（JSON lines）の質問を kb-bot に答えさせ、Recall@k・MRR・nDCG・回答を控える判断・"
+                    "引用・免責文・応答時間を測る。同じファイルに対する素朴なベースライン"
+                    "（llama-index の SentenceSplitter + BM25Retriever）も並べて測る。",
+    )
+    p.add_argument("--gold", type=Path, default=None,
+                   help="正解データのファイル（既定: eval/gold.jsonl）。書式は eval/README.md")
+    p.add_argument("--mode", choices=["lexical", "dense", "hybrid", "all"], default="lexical",
+                   help="検索方式（既定: lexical。all は3方式を比べる。密モデルが使えない方式はそう報告する）")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                   help="評価する質問（dev = 調整用、test = 調整に使わない評価用、既定: all）")
+    p.add_argument("--out", type=Path, default=None,
+                   help="レポートを書くフォルダ（既定: eval/reports/<日時>-<split>-<mode>）")
+    p.add_argument("--corpus", type=Path, nargs="+", default=None,
+                   help="評価用の索引を一時フォルダに作る資料のフォルダ（既定: 同梱の corpus/handbook casebook notices）")
+    p.add_argument("--current-index", action="store_true",
+                   help="一時索引を作らず、--data-dir（KB_BOT_HOME）の運用中の索引を評価する（所内の資料で測る場合）")
+    p.add_argument("--no-baseline", action="store_true", help="ベースラインを測らない")
+    p.add_argument("--no-chart", action="store_true", help="PNG グラフを書かない")
+    p.add_argument("--check-targets", action="store_true",
+                   help="目標（Recall@5・MRR@10・控える判断・免責文）を満たさなければ終了コード 1")
+    p.add_argument("-q", "--quiet", action="store_true", help="進捗バーを出さない")
+    p.set_defaults(func=_eval)
+
+
+def _find(path: Path) -> Path:
+    """A relative default is looked up in the working folder, then in the kb-bot checkout."""
+    if path.is_absolute() or path.exists():
+        return path
+    return REPO / path if (REPO / path).exists() else path
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from kb_bot.evaluation.gold import GoldError, load_gold
+    from kb_bot.evaluation.report import write_report
+    from kb_bot.evaluation.runner import EvalError, run_eval
+
+    gold_path = args.gold or _find(DEFAULT_GOLD)
+    try:
+        gold = load_gold(gold_path)
+    except GoldError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
+    modes = ["lexical", "dense", "hybrid"] if args.mode == "all" else [args.mode]
+    corpus = None
+    if not args.current_index:
+        corpus = args.corpus or [_find(p) for p in DEFAULT_CORPUS]
+    command = "kb-bot " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
+    try:
+        result = run_eval(settings, gold, split=args.split, modes=modes, corpus=corpus,
+                          use_current=args.current_index, baseline=not args.no_baseline,
+                          progress=not args.quiet, command=command)
+    except EvalError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
+    out = args.out or Path("eval/reports") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.split}-{args.mode}"
+    paths = write_report(result, out, chart=not args.no_chart)
+    print(_summary(result))
+    print("レポート: " + "、".join(str(p) for p in paths.values()))
+    if args.check_targets:
+        run = next((r for r in result["runs"] if r["available"]), None)
+        if run is None or any(t["met"] is False for t in run["targets"].values()):
+            return 1
+    return 0
+
+
+def _summary(result: dict) -> str:
+    def f(v: float | None) -> str:
+        return "—" if v is None else f"{v:.3f}"
+
+    lines = [f"split={result['gold']['split']} {result['gold']['items']} 問"]
+    for r in result["runs"]:
+        if not r["available"]:
+            lines.append(f"[{r['mode_requested']}] {r['notice']}")
+            continue
+        o, a = r["metrics"]["retrieval"]["overall"], r["metrics"]["abstention"]
+        lat = r["metrics"]["latency_ms"]
+        lines.append(
+            f"[{r['mode_used']}] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
+            f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}  控えた再現率 {f(a['recall'])}  "
+            f"誤って控えた率 {f(a['wrong_rate'])}  免責文 {f(r['metrics']['answers']['disclaimer'])}  "
+            f"p50 {lat['p50']:.1f}ms p95 {lat['p95']:.1f}ms"
+        )
+        if r["notice"]:
+            lines.append(f"  注意: {r['notice']}")
+    base = result.get("baseline") or {}
+    if "metrics" in base:
+        o = base["metrics"]["retrieval"]["overall"]
+        lines.append(f"[ベースライン] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
+                     f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}")
+    elif base.get("skipped"):
+        lines.append(f"[ベースライン] 省略: {base['skipped']}")
+    for w in result["warnings"]:
+        lines.append(f"注意: {w}")
+    return "\n".join(lines)

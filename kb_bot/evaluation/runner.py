@@ -1,0 +1,339 @@
+"""One evaluation run: index, questions through the real Searcher + compose, metrics, baseline.
+
+The index: by default a fresh one is built in a temporary home from the corpus folders given (the
+bundled sample corpus unless told otherwise), so a run is reproducible and never touches the index in
+service. ``use_current`` measures the index in service under ``settings.home`` instead — what an
+office wants for its own gold set on its own books.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb_bot import DISCLAIMER, __version__
+from kb_bot.evaluation import metrics as M
+from kb_bot.evaluation.gold import GoldItem, GoldSet, category_name
+from kb_bot.refs import label_matches
+from kb_bot.settings import Settings
+from kb_bot.tokenize import TokenizerConfig
+
+K = 10
+"""Hits retrieved per question (the metrics go to @10)."""
+MODES = ("lexical", "dense", "hybrid")
+TARGETS = {
+    "recall@5": (">=", 0.95),
+    "mrr@10": (">=", 0.85),
+    "abstention_recall": (">=", 0.90),
+    "wrong_abstention": ("<=", 0.05),
+    "disclaimer": (">=", 1.0),
+}
+"""Issue 3's targets, on the held-out split in lexical mode."""
+CONTRACT_KEYS = ("question", "answer", "abstained", "disclaimer", "citations", "corpus_version", "retrieval_mode")
+
+
+class EvalError(RuntimeError):
+    """The run cannot start (no index, no corpus, no questions in the split); the message says why."""
+
+
+@dataclass
+class EvalIndex:
+    """The index a run measures, and the settings that point at it."""
+
+    settings: Settings
+    info: dict
+    temp: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.temp is not None:
+            shutil.rmtree(self.temp, ignore_errors=True)
+            self.temp = None
+
+    def __enter__(self) -> EvalIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build_index(settings: Settings, corpus: Sequence[Path], modes: Sequence[str] = ("lexical",),
+                tokenizer_config: TokenizerConfig | None = None, progress: bool = True) -> EvalIndex:
+    """Ingest ``corpus`` into a temporary home (dense vectors only when a non-lexical mode is asked)."""
+    from ingest.pipeline import IngestFailed, ingest
+
+    missing = [str(p) for p in corpus if not p.exists()]
+    if missing:
+        raise EvalError(f"コーパスのパスがありません: {', '.join(missing)}")
+    temp = Path(tempfile.mkdtemp(prefix="kb-bot-eval-"))
+    wants_dense = any(m != "lexical" for m in modes)
+    s = dataclasses.replace(settings, home=temp, database_url="",
+                            embed_model=settings.embed_model if wants_dense else "none")
+    try:
+        report = ingest(list(corpus), s, progress=progress, tokenizer_config=tokenizer_config)
+    except IngestFailed as e:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise EvalError(f"評価用の索引を作成できませんでした: {e}") from e
+    idx = EvalIndex(s, {"built_from": [str(p) for p in corpus], "home": "(一時フォルダ)"}, temp)
+    idx.warnings += [f"取り込めなかったファイル {path}: {why}" for path, why in report.skipped]
+    _describe(idx)
+    return idx
+
+
+def current_index(settings: Settings) -> EvalIndex:
+    from kb_bot.index.store import IndexStore
+
+    if IndexStore(settings.index_dir).current_name() is None:
+        raise EvalError(f"{settings.home} に索引がありません。kb-bot ingest で作成するか、--corpus で評価用に作らせてください")
+    idx = EvalIndex(settings, {"built_from": None, "home": str(settings.home)})
+    _describe(idx)
+    return idx
+
+
+def _describe(idx: EvalIndex) -> None:
+    from kb_bot.index.store import IndexStore
+
+    v = IndexStore(idx.settings.index_dir).open_current()
+    idx.info.update({
+        "version": v.name, "passages": len(v.passages), "documents": len(v.docs),
+        "corpus_version": v.corpus_version(dt.date.today().isoformat()),
+        "tokenizer": v.manifest.get("tokenizer"), "dense_model": v.dense_model,
+        "dense_note": v.manifest.get("dense_note", ""),
+    })
+
+
+# -- kb-bot ------------------------------------------------------------------------------------------
+def _label_presence(passage_labels: Sequence[str], items: Sequence[GoldItem]) -> dict[str, bool]:
+    wanted = {g for i in items for g in i.labels}
+    return {g: any(label_matches(g, lab) for lab in passage_labels) for g in sorted(wanted)}
+
+
+def evaluate_mode(settings: Settings, items: Sequence[GoldItem], mode: str, progress: bool = True,
+                  presence: dict[str, bool] | None = None) -> list[dict]:
+    """Every item through Searcher.search + compose, as the CLI does; one row per item."""
+    from tqdm import tqdm
+
+    from kb_bot.answer import compose
+    from kb_bot.search import Searcher
+
+    searcher = Searcher(settings)
+    version = searcher.version()
+    if presence is None:
+        presence = _label_presence([p.label for p in version.passages], items)
+    searcher.search("保護の要件", k=K, mode=mode)  # warm-up: index load and tagger start are not per-question latency
+    tokenizer = searcher.tokenizer()
+    rows = []
+    for item in tqdm(items, desc=f"eval {mode}", unit="問", disable=not progress, file=sys.stderr):
+        t0 = time.perf_counter()
+        result = searcher.search(item.question, k=K, mode=mode)
+        shown = dataclasses.replace(result, hits=result.hits[:settings.top_k])
+        answer = compose(shown, tokenizer)
+        latency = (time.perf_counter() - t0) * 1000
+        data = answer.to_json()
+        hit_labels = [h.passage.label for h in result.hits]
+        rels = M.relevance([[lab] for lab in hit_labels], item.labels)
+        used = [c.label for c in answer.citations if c.n in answer.used]
+        cites = any(label_matches(g, lab) for g in item.labels for lab in used) if item.answerable else None
+        rows.append({
+            "id": item.id, "category": item.category, "answerable": item.answerable, "question": item.question,
+            "labels": list(item.labels), "mode_used": result.mode,
+            "hits": [{"label": h.passage.label, "score": h.score} for h in result.hits],
+            "rels": rels, "n_relevant": sum(presence.get(g, False) for g in item.labels),
+            "first_rank": next((r for r, x in enumerate(rels, start=1) if x), None),
+            "abstained": answer.abstained, "has_hits": bool(result.hits), "confidence": result.confidence,
+            "reason": answer.reason, "answer_labels": used, "cites_gold": cites,
+            "disclaimer_ok": bool(data.get("disclaimer")) and data["disclaimer"] == DISCLAIMER,
+            "contract_ok": all(k in data for k in CONTRACT_KEYS), "latency_ms": round(latency, 2),
+        })
+    return rows
+
+
+def summarize(rows: Sequence[dict]) -> dict:
+    """Metrics of one mode's rows: retrieval (answerable items) overall and per category, abstention,
+    answers, latency."""
+    answerable = [r for r in rows if r["answerable"]]
+    by_cat: dict[str, list[dict]] = {}
+    for r in rows:
+        by_cat.setdefault(r["category"], []).append(r)
+    retrieval = {"overall": M.retrieval([(r["rels"], r["n_relevant"]) for r in answerable]), "by_category": {}}
+    for cat, rs in by_cat.items():
+        ans = [r for r in rs if r["answerable"]]
+        entry = M.retrieval([(r["rels"], r["n_relevant"]) for r in ans]) if ans else {"n": 0}
+        entry["items"] = len(rs)
+        entry["abstained"] = sum(r.get("abstained", False) for r in rs)
+        retrieval["by_category"][cat] = entry
+    out = {"items": len(rows), "retrieval": retrieval}
+    if "abstained" in (rows[0] if rows else {}):
+        out["abstention"] = M.abstention([r["abstained"] for r in rows], [r["answerable"] for r in rows])
+        answered = [r for r in answerable if not r["abstained"]]
+        out["answers"] = {
+            "cites_gold": M.mean(1.0 if r["cites_gold"] else 0.0 for r in answerable),
+            "cites_gold_when_answered": M.mean(1.0 if r["cites_gold"] else 0.0 for r in answered),
+            "disclaimer": M.mean(1.0 if r["disclaimer_ok"] else 0.0 for r in rows),
+            "contract": M.mean(1.0 if r["contract_ok"] else 0.0 for r in rows),
+        }
+    lat = [r["latency_ms"] for r in rows]
+    out["latency_ms"] = {"p50": M.percentile(lat, 50), "p95": M.percentile(lat, 95), "max": max(lat, default=None)}
+    return out
+
+
+def abstention_at(rows: Sequence[dict], threshold: float) -> dict:
+    """Abstention metrics had the threshold been ``threshold`` (for the dev-split sweep)."""
+    abst = [(not r["has_hits"]) or r["confidence"] < threshold for r in rows]
+    return M.abstention(abst, [r["answerable"] for r in rows])
+
+
+def target_checks(summary: dict) -> dict:
+    values = {
+        "recall@5": summary["retrieval"]["overall"].get("recall@5"),
+        "mrr@10": summary["retrieval"]["overall"].get("mrr@10"),
+        "abstention_recall": summary.get("abstention", {}).get("recall"),
+        "wrong_abstention": summary.get("abstention", {}).get("wrong_rate"),
+        "disclaimer": summary.get("answers", {}).get("disclaimer"),
+    }
+    out = {}
+    for key, (op, goal) in TARGETS.items():
+        v = values[key]
+        ok = None if v is None else (v >= goal if op == ">=" else v <= goal)
+        out[key] = {"value": v, "target": f"{op} {goal}", "met": ok}
+    return out
+
+
+# -- baseline ----------------------------------------------------------------------------------------
+def evaluate_baseline(files: Sequence[Path], passage_source, items: Sequence[GoldItem],  # noqa: ANN001
+                      progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    from kb_bot.evaluation.baseline import build_baseline
+
+    baseline = build_baseline(files, passage_source, k=K)
+    presence = _label_presence([lab for labs in baseline.chunk_labels.values() for lab in labs], items)
+    rows = []
+    for item in tqdm([i for i in items if i.answerable], desc="baseline", unit="問", disable=not progress,
+                     file=sys.stderr):
+        t0 = time.perf_counter()
+        hits = baseline.search(item.question, K)
+        latency = (time.perf_counter() - t0) * 1000
+        rels = M.relevance([h.labels for h in hits], item.labels)
+        rows.append({
+            "id": item.id, "category": item.category, "answerable": True, "question": item.question,
+            "labels": list(item.labels), "hits": [{"labels": h.labels, "score": round(h.score, 4),
+                                                   "preview": h.preview} for h in hits],
+            "rels": rels, "n_relevant": max(1, sum(presence.get(g, False) for g in item.labels)),
+            "first_rank": next((r for r, x in enumerate(rels, start=1) if x), None),
+            "latency_ms": round(latency, 2),
+        })
+    return {"method": "SentenceSplitter() + BM25Retriever.from_defaults()", "files": baseline.files,
+            "chunks": baseline.chunks, "build_seconds": round(baseline.build_seconds, 2),
+            "metrics": summarize(rows), "items": rows}
+
+
+def ratios(kb: dict, base: dict) -> dict:
+    out = {}
+    for key in M.RETRIEVAL_KEYS:
+        a, b = kb["retrieval"]["overall"].get(key), base["retrieval"]["overall"].get(key)
+        out[key] = None if a is None or not b else a / b
+    return out
+
+
+# -- the whole run -----------------------------------------------------------------------------------
+def run_eval(
+    settings: Settings,
+    gold: GoldSet,
+    split: str = "all",
+    modes: Sequence[str] = ("lexical",),
+    corpus: Sequence[Path] | None = None,
+    use_current: bool = False,
+    baseline: bool = True,
+    progress: bool = True,
+    tokenizer_config: TokenizerConfig | None = None,
+    command: str = "",
+) -> dict:
+    """Run the gold questions of ``split`` in each mode (plus the baseline); returns the JSON-able result."""
+    items = gold.select(split)
+    if not items:
+        raise EvalError(f"正解データ {gold.path} に split={split} の質問がありません"
+                        "（各行の \"split\" を確認するか --split all を指定してください）")
+    for m in modes:
+        if m not in MODES:
+            raise EvalError(f"mode は {', '.join(MODES)} のいずれかです（{m!r}）")
+    if use_current:
+        idx = current_index(settings)
+    else:
+        if not corpus:
+            raise EvalError("評価用の索引を作るコーパスのフォルダを指定してください（--corpus）")
+        idx = build_index(settings, corpus, modes, tokenizer_config, progress)
+    started = time.perf_counter()
+    with idx:
+        from kb_bot.index.store import IndexStore
+
+        version = IndexStore(idx.settings.index_dir).open_current()
+        passages = version.passages
+        presence = _label_presence([p.label for p in passages], items)
+        warnings = list(gold.warnings) + idx.warnings
+        missing = [g for g, ok in presence.items() if not ok]
+        for g in missing:
+            ids = ", ".join(i.id for i in items if g in i.labels)
+            warnings.append(f"正解ラベル「{g}」（{ids}）は索引のどのパッセージにも一致しません")
+
+        runs = []
+        dense_ok = version.dense_model is not None
+        dense_why = idx.info.get("dense_note") or "この索引には密ベクトルがありません"
+        for mode in modes:
+            if mode != "lexical" and not dense_ok and "lexical" in modes:
+                runs.append({"mode_requested": mode, "mode_used": None, "available": False,
+                             "notice": f"{mode}: 測定できません — {dense_why}。語彙検索（lexical）の結果のみ有効です"})
+                continue
+            rows = evaluate_mode(idx.settings, items, mode, progress, presence)
+            used = sorted({r["mode_used"] for r in rows})
+            notice = ""
+            if used != [mode]:
+                notice = (f"{mode} を指定しましたが、密モデルが使えないため {'/'.join(used)} で検索しました"
+                          f"（{dense_why}）。この結果は {'/'.join(used)} の数値です")
+            summary = summarize(rows)
+            runs.append({"mode_requested": mode, "mode_used": "/".join(used), "available": True, "notice": notice,
+                         "metrics": summary, "targets": target_checks(summary), "items": rows})
+        for run in runs:
+            if run["notice"]:
+                warnings.append(run["notice"])
+
+        base = None
+        if baseline:
+            if idx.info["built_from"]:
+                from kb_bot.evaluation.baseline import source_files
+
+                files = source_files([Path(p) for p in idx.info["built_from"]])
+                try:
+                    base = evaluate_baseline(files, passages, items, progress)
+                except ValueError as e:
+                    base = {"skipped": str(e)}
+            else:
+                base = {"skipped": "運用中の索引を評価したため、元ファイルが分からずベースラインは省略しました（--corpus で指定）"}
+        primary = next((r for r in runs if r["available"]), None)
+        result = {
+            "kb_bot_version": __version__,
+            "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "command": command,
+            "gold": {"path": gold.path, "sha1": gold.sha1, "split": split, "items": len(items),
+                     "answerable": sum(i.answerable for i in items),
+                     "categories": {c: sum(1 for i in items if i.category == c)
+                                    for c in dict.fromkeys(i.category for i in items)},
+                     "category_names": {c: category_name(c) for c in dict.fromkeys(i.category for i in items)}},
+            "index": idx.info,
+            "settings": {k: getattr(idx.settings, k) for k in
+                         ("fusion", "rrf_k", "dense_weight", "ref_boost", "abstain_threshold", "top_k")}
+            | {"embed_model": idx.settings.embed_model},
+            "runs": runs,
+            "baseline": base,
+            "ratio": ratios(primary["metrics"], base["metrics"]) if primary and base and "metrics" in base else None,
+            "warnings": warnings,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    return result
