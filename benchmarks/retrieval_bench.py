@@ -130,7 +130,7 @@ def main() -> int:
         pdf_dir.mkdir()
         rng = random.Random(3)
         lines = ["第1 合成章"]
-        for i in range(args.pdf_pages * 6):
+        for i in range(args.pdf_pages * 8):
             lines += [f"問1-{i + 1} 合成", "(問) " + rng.choice(sentences), "(答) " + "".join(rng.sample(sentences, 2))]
         pages = write_pdf(pdf_dir / "book.pdf", lines, header="合成問答集（ベンチマーク用）", footer="kb-bot benchmark")
         t = time.perf_counter()

@@ -9,17 +9,18 @@ TrueType subset with a ToUnicode map, so pypdf extracts the text again.
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 from pathlib import Path
 
-import japanize_matplotlib
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 FONT_NAME = "IPAexGothic"
-FONT_PATH = Path(japanize_matplotlib.__file__).parent / "fonts" / "ipaexg.ttf"
+# Located without importing japanize_matplotlib, which would import matplotlib and change its settings.
+FONT_PATH = Path(importlib.util.find_spec("japanize_matplotlib").origin).parent / "fonts" / "ipaexg.ttf"
 
 _FONT_SIZE = 10.0
 _LEADING = 17.0
@@ -28,7 +29,8 @@ _MARGIN_TOP = 60.0
 _COLUMN_GAP = 28.0
 
 
-def _register_font() -> None:
+def register_font() -> None:
+    """Make IPAexGothic available to reportlab as FONT_NAME (for pages drawn directly on a canvas)."""
     if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH)))
 
@@ -69,13 +71,14 @@ def write_pdf(
     Each input line starts a new printed line and is wrapped at the column's character width; an empty
     string is a blank line. ``lines_per_page`` printed lines fill one column; with ``columns=2`` the left
     column is filled before the right one. Every page carries ``header`` at the top, ``footer`` and a
-    page-number line ``- N -`` at the bottom.
+    page-number line ``- N -`` at the bottom; ``{page}`` in the header or footer becomes the page number
+    (as in books that print it beside the running head).
     """
     if columns not in (1, 2):
         raise ValueError("columns must be 1 or 2")
     if lines_per_page < 1:
         raise ValueError("lines_per_page must be positive")
-    _register_font()
+    register_font()
     page_w, page_h = A4
     column_w = (page_w - 2 * _MARGIN_X - (columns - 1) * _COLUMN_GAP) / columns
     chars_per_line = int(column_w // _FONT_SIZE)
@@ -84,19 +87,19 @@ def write_pdf(
     pages = [printed[i : i + per_page] for i in range(0, len(printed), per_page)] or [[]]
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    canvas = Canvas(str(path), pagesize=A4, pageCompression=1)
-    canvas.setTitle(header)
+    canvas = Canvas(str(path), pagesize=A4, pageCompression=1, invariant=1)  # same text, same bytes
+    canvas.setTitle(header.replace("{page}", "").strip())
     body_top = page_h - _MARGIN_TOP - 2 * _LEADING
     for number, page_lines in enumerate(pages, start=1):
         canvas.setFont(FONT_NAME, _FONT_SIZE)
-        canvas.drawString(_MARGIN_X, page_h - _MARGIN_TOP, header)
+        canvas.drawString(_MARGIN_X, page_h - _MARGIN_TOP, header.replace("{page}", str(number)))
         for i, text in enumerate(page_lines):
             column, row = divmod(i, lines_per_page)
             x = _MARGIN_X + column * (column_w + _COLUMN_GAP)
             if text:
                 canvas.drawString(x, body_top - row * _LEADING, text)
         bottom = body_top - (lines_per_page + 1) * _LEADING
-        canvas.drawString(_MARGIN_X, bottom, footer)
+        canvas.drawString(_MARGIN_X, bottom, footer.replace("{page}", str(number)))
         canvas.drawCentredString(page_w / 2, bottom - _LEADING, f"- {number} -")
         canvas.showPage()
     canvas.save()

@@ -83,6 +83,7 @@ def ingest(
 ) -> ChangeReport:
     """Build and publish a new index version from ``paths`` on top of the one in service."""
     from ingest.collect import collect
+    from ingest.manifest import ManifestError
 
     started = time.perf_counter()
     missing = [str(p) for p in paths if not p.exists()]
@@ -90,7 +91,10 @@ def ingest(
         raise IngestFailed(f"指定されたパスがありません: {', '.join(missing)}")
     store = IndexStore(settings.index_dir)
     with store.lock():
-        result = collect(list(paths), collection=collection, progress=progress)
+        try:
+            result = collect(list(paths), collection=collection, progress=progress)
+        except ManifestError as e:
+            raise IngestFailed(f"{e}（索引は変更していません）") from e
         prev = store.open_current()
         staged = store.staging()
         try:

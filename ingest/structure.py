@@ -30,7 +30,7 @@ OUTLINE_LEVELS: tuple[re.Pattern[str], ...] = (
 IGNORED_HEADING = re.compile(r"^[\(\[【〔]?(?:記|別紙\s*\d*|別添\s*\d*)[\)\]】〕]?$")
 
 # Questions and answers
-QA_QUESTION = re.compile(r"^問\s*(\d+)-(\d+)(?:\s+(.*))?$")
+QA_QUESTION = re.compile(r"^問\s*(\d+)-(\d+)(?!\d)\s*(.*)$")
 KACHO_QUESTION = re.compile(r"^問\s*\(第(\d+)の(\d+)(?:の(\d+))?\)\s*(.*)$")
 QUESTION_MARK = re.compile(r"^[\(\[【〔]問[\)\]】〕]\s*")
 ANSWER_MARK = re.compile(r"^(?:[\(\[【〔]答[\)\]】〕]\s*|答(?:\s+|$))")

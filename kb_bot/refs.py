@@ -102,7 +102,11 @@ def label_matches(key: str, label: str) -> bool:
     問13-5 ⊃ 問13-5 split pieces), or ``key`` is a notice number contained in the label. A paragraph key
     (第78条第1項) also matches the whole article's passage (第78条), which contains it.
     """
-    key, label = normalize(key).strip(), normalize(label).strip()
+    return matches_normalized(normalize(key).strip(), normalize(label).strip())
+
+
+def matches_normalized(key: str, label: str) -> bool:
+    """:func:`label_matches` for a key and label that are already normalised (the index stores them so)."""
     if key == label:
         return True
     if label.startswith(key) and label[len(key)] in "第-(":

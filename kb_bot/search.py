@@ -13,7 +13,7 @@ import numpy as np
 
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
-from kb_bot.refs import find_refs, label_matches
+from kb_bot.refs import find_refs
 from kb_bot.settings import Settings
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
@@ -142,20 +142,20 @@ class Searcher:
         matched_refs: set[str] = set()
         by_ref: dict[str, list[str]] = {}
         lex_all: np.ndarray | None = None
-        for pos, p in enumerate(v.passages):
-            hit_refs = [r for r in refs if label_matches(r, p.label)]
-            if not hit_refs:
-                continue
-            matched_refs.update(hit_refs)
-            if not mask[pos]:
-                continue
-            if p.id not in final:
-                if lex_all is None:
-                    lex_all = lexical.score_all(question)
-                    lex_top = float(lex_all.max()) or 1.0
-                final[p.id] = float(lex_all[pos]) / lex_top
-            for r in hit_refs:
-                by_ref.setdefault(r, []).append(p.id)
+        for r in refs:
+            positions = v.positions_for_ref(r)
+            if positions:
+                matched_refs.add(r)
+            for pos in positions:
+                if not mask[pos]:
+                    continue
+                pid = v.passages[pos].id
+                if pid not in final:
+                    if lex_all is None:
+                        lex_all = lexical.score_all(question)
+                        lex_top = float(lex_all.max()) or 1.0
+                    final[pid] = float(lex_all[pos]) / lex_top
+                by_ref.setdefault(r, []).append(pid)
         # The best passage of each cited reference gets the full boost, its siblings half: a question naming
         # two articles then sees both articles first, not every paragraph of one of them.
         boost: dict[str, float] = {}
@@ -171,11 +171,12 @@ class Searcher:
         for i in order:
             p = v.passages[v.position[i]]
             period = v.periods.get(p.source, ("", ""))
-            hits.append(Hit(p, round(final[i], 4), any(label_matches(r, p.label) for r in refs), period,
+            hits.append(Hit(p, round(final[i], 4), any(i in ids for ids in by_ref.values()), period,
                             in_force(period, today())))
 
-        unigrams, _ = tokenizer.analyze(question)
-        confidence = self._coverage(v, unigrams, hits[:3])
+        unigrams, bigrams = tokenizer.analyze(question)
+        # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts (eval/README.md)
+        confidence = self._coverage(v, unigrams + bigrams, hits[:3])
         reason = ""
         if refs and not matched_refs:
             reason = f"質問にある {'、'.join(refs)} は取り込まれた資料にありません"

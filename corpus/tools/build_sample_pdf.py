@@ -8,11 +8,14 @@ the other files, and only the PDF (not its source) is listed in the folder's ``m
 
 Usage (from the repository root)::
 
-    python corpus/tools/build_sample_pdf.py            # build all
+    python corpus/tools/build_sample_pdf.py            # build the PDFs whose source changed
+    python corpus/tools/build_sample_pdf.py --force    # rebuild all
     python corpus/tools/build_sample_pdf.py --check    # fail if a committed PDF is missing or stale
 
 A PDF counts as stale when the SHA-1 of its source, recorded at build time in a side file
 ``<name>.pdf.sha1`` next to the PDF, no longer matches the source (or either file is missing).
+Up-to-date PDFs are not rebuilt by default: the PDF bytes carry a creation date, so a needless rebuild
+would change the committed file (and its content hash at the next ingest) without changing its text.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ def is_stale(sample: SamplePdf) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that the committed PDFs are up to date")
+    parser.add_argument("--force", action="store_true", help="rebuild even the PDFs that are up to date")
     args = parser.parse_args(argv)
     if args.check:
         stale = [s for s in SAMPLES if is_stale(s)]
@@ -95,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stale: {s.target.relative_to(REPO)} (rebuild with corpus/tools/build_sample_pdf.py)")
         return 1 if stale else 0
     for s in SAMPLES:
+        if not args.force and not is_stale(s):
+            print(f"{s.target.relative_to(REPO)}: up to date")
+            continue
         pages = build(s)
         print(f"{s.target.relative_to(REPO)}: {pages} pages from {s.source.relative_to(REPO)}")
     return 0

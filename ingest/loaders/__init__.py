@@ -26,6 +26,13 @@ class LoadedFile:
 
 
 def load_file(path: Path) -> LoadedFile:
+    try:
+        return _load_file(path)
+    except OSError as e:
+        raise LoadError(f"ファイルを読み込めません（{e.strerror}）。ファイルの場所と権限を確認してください") from None
+
+
+def _load_file(path: Path) -> LoadedFile:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         pdf = read_pdf(path)
@@ -37,7 +44,7 @@ def load_file(path: Path) -> LoadedFile:
     if suffix in (".md", ".markdown", ".txt"):
         return LoadedFile(load_text(path), None)
     supported = "、".join(SUPPORTED_EXTENSIONS)
-    raise LoadError(f"この形式（{suffix or '拡張子なし'}）は読み込めません。{supported} のいずれかで指定してください")
+    raise LoadError(f"この形式（{suffix or '拡張子なし'}）は取り込めません。{supported} のいずれかに変換してください")
 
 
 def load(path: Path) -> list[Line]:

@@ -37,13 +37,18 @@ def _text(el: etree._Element | None) -> str:
             return
         if node.tag == "Column" and parts:
             parts.append(" ")
-        parts.append(node.text or "")
+        parts.append(_meaningful(node.text))
         for child in node:
             visit(child)
-            parts.append(child.tail or "")
+            parts.append(_meaningful(child.tail))
 
     visit(el)
     return normalize("".join(parts)).strip()
+
+
+def _meaningful(text: str | None) -> str:
+    """Indentation between elements (e.g. between two Sentence elements) is layout, not text."""
+    return text if text and text.strip() else ""
 
 
 class _Emitter:

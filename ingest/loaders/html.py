@@ -2,7 +2,8 @@
 
 Headings become Markdown headings (``<h2>`` -> ``## ...``) so the segmenters see the same form as in a
 Markdown file; table rows become one line with the cells separated by spaces; scripts, styles and
-navigation are dropped. When the page has no ``<h1>``, its ``<title>`` is emitted first as ``# title``.
+navigation are dropped. When the page has no ``<h1>``, its ``<title>`` (without the site name after
+``|``) is emitted first as ``# title``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _BLOCKS = {
 _CELLS = {"td", "th"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _WHITESPACE = re.compile(r"\s+")
+_SITE_NAME = re.compile(r"\s*(?:\||\s-\s).*$")
 
 
 def _is_wide(c: str) -> bool:
@@ -90,6 +92,8 @@ def load_html(path: Path) -> list[Line]:
     collector.walk(soup.body or soup)
     collector.flush()
     lines = collector.lines
-    if soup.find("h1") is None and soup.title and soup.title.get_text(strip=True):
-        lines.insert(0, "# " + normalize(_join_whitespace(soup.title.get_text())))
+    title = soup.title.get_text() if soup.title else ""
+    title = _SITE_NAME.sub("", normalize(_join_whitespace(title)))  # 「…について|法令等データベース」
+    if soup.find("h1") is None and title:
+        lines.insert(0, f"# {title}")
     return [Line(text) for text in lines]

@@ -2,37 +2,49 @@
 
 Per page, pypdf's layout mode gives the text lines with their horizontal positions. Then:
 
-1. running headers/footers (a line, digits ignored, repeated at the top or bottom of many pages or of
-   the neighbouring pages, as chapter running heads are) and page-number lines are dropped;
+1. page-number lines (``12``, ``- 12 -``, ``12/300``, ``p.12``) and running headers/footers are dropped:
+   a line at the top or bottom of many pages (a book title), or of the neighbouring pages (a chapter
+   running head), with the same text or the same text but for the page number in it;
 2. a page whose lines share an empty vertical band in the middle is two-column: each block of
    column lines is read left column first, then right column (lines spanning the band stay in place);
 3. a printed line that fills the column and ends inside a sentence is joined to the next one without a
-   space, unless the next one starts a unit (heading, number, 問/答, 第N条 ...).
+   space, unless the next one starts a unit (heading, number, 問/答, 第N条 ...); table rows (cells
+   separated by wide gaps) are never joined.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, PdfReadError, PyPdfError
+from pypdf.errors import DependencyError, PyPdfError
 
 from ingest.loaders.line import Line, LoadError
 from ingest.structure import starts_unit
 from kb_bot.text import normalize
 
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # repair notes on damaged files are noise to a CW
+
 _TOP_ZONE, _BOTTOM_ZONE = 2, 3
 _REPEATED_SHARE = 0.4
 _REPEATED_MIN_PAGES = 3
+_PAGE_TRACKING_SHARE = 0.8
 _NEIGHBOUR_PAGES = 2
+_RUNNING_HEAD_SHARE = 0.6
+_TABLE_GAP = re.compile(r"\S\s{3,}\S")
 _BARE_MARKER = re.compile(r"^[\(\[【〔]?[問答][\)\]】〕]?$")
 _PAGE_NUMBER = re.compile(r"^(?:p\.?\s*|-\s*)?\d{1,4}(?:\s*-)?$|^\d{1,4}\s*/\s*\d{1,4}$", re.IGNORECASE)
 _SENTENCE_END = tuple("。．！？!?")
 _FULL_LINE_SHARE = 0.9
+_MIN_MEASURE = {False: 40, True: 20}
+"""Narrowest plausible line of running text (half-width units), single-column and in a column: in a
+document of short lines only (a table, a list of headings) no line counts as full."""
 _GUTTER_MIN_WIDTH = 2
 _GUTTER_MAX_OCCUPANCY = 0.1
 _COLUMN_FILL_SLACK = 4
@@ -68,7 +80,7 @@ def _open(path: Path) -> PdfReader:
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
         raise LoadError("PDFが壊れているため読み込めません（構造を読み取れません）。元のファイルを確認してください") from None
     if pages == 0:
-        raise LoadError("ページのないPDFです。内容のあるファイルを指定してください")
+        raise LoadError("ページのないPDFです（空のファイルか、壊れています）。元のファイルを確認してください")
     return reader
 
 
@@ -91,19 +103,44 @@ def _key(text: str) -> str:
     return re.sub(r"[\d\s]", "", text)
 
 
+def _numbers_follow_pages(occurrences: list[tuple[int, str]]) -> bool:
+    """Do the lines carry the page number (a number that grows with the page, at a fixed offset)?"""
+    offsets = Counter(
+        offset
+        for page, text in occurrences
+        for offset in {int(n) - page for n in re.findall(r"\d+", text)}
+    )
+    return bool(offsets) and offsets.most_common(1)[0][1] >= _PAGE_TRACKING_SHARE * len(occurrences)
+
+
+def _repeated_keys(zones: list[list[str]], needed: int) -> set[str]:
+    """Keys (digits ignored) of the zone lines that recur on at least ``needed`` pages, either as the
+    same text or with the page number in them; a heading numbered 10, 29, 48 ... does not qualify."""
+    occurrences: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for page, zone in enumerate(zones):
+        for text in set(zone):
+            occurrences[_key(text)].append((page, text))
+    return {
+        key
+        for key, found in occurrences.items()
+        if len(found) >= needed and (len({text for _, text in found}) == 1 or _numbers_follow_pages(found))
+    }
+
+
 def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Remove page numbers, running headers and running footers from the top and bottom zones.
 
-    A running line is one whose text, digits ignored, is in the same zone on many pages (a book title
-    with the page number), or whose exact text is in the same zone of a neighbouring page (a chapter
-    running head, printed on every page, or every other page, of its chapter).
+    A running line is one that is in the same zone on many pages (a book title), or on a neighbouring
+    page (a chapter running head, printed on every page or every other page of its chapter): the same
+    text, or the same text but for the page number in it.
     """
-    texts = [
-        ([normalize(line).strip() for line in lines[:_TOP_ZONE]], [normalize(line).strip() for line in lines[-_BOTTOM_ZONE:]])
-        for lines in pages
-    ]
-    keys = [tuple({_key(t) for t in zone} for zone in page) for page in texts]
+    zones = (
+        [[normalize(line).strip() for line in lines[:_TOP_ZONE]] for lines in pages],
+        [[normalize(line).strip() for line in lines[-_BOTTOM_ZONE:]] for lines in pages],
+    )
     needed = max(_REPEATED_MIN_PAGES, round(_REPEATED_SHARE * len(pages)))
+    repeated = tuple(_repeated_keys(zone, needed) for zone in zones)
+    widest = [max((_width(line.strip()) for line in lines), default=0) for lines in pages]
 
     def running(text: str, page: int, zone: int) -> bool:
         key = _key(text)
@@ -111,10 +148,13 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
             return True
         if _BARE_MARKER.match(text):  # 「(答)」 may well open two pages in a row; it is never a running head
             return False
-        if sum(key in k[zone] for k in keys) >= needed:
+        if key in repeated[zone]:
             return True
+        if _width(text) > _RUNNING_HEAD_SHARE * widest[page]:
+            return False  # a full line of text, not a running head
         near = range(max(0, page - _NEIGHBOUR_PAGES), min(len(pages), page + _NEIGHBOUR_PAGES + 1))
-        return any(text in texts[p][zone] for p in near if p != page)
+        alike = [(p, t) for p in near if p != page for t in zones[zone][p] if _key(t) == key]
+        return any(t == text for _, t in alike) or (bool(alike) and _numbers_follow_pages([*alike, (page, text)]))
 
     out: list[list[str]] = []
     for p, lines in enumerate(pages):
@@ -193,12 +233,13 @@ def _width(text: str) -> int:
 
 
 def _full_widths(printed: list[_Printed]) -> dict[bool, float]:
-    """The width of a line that fills the measure, for single-column and for column lines."""
+    """The width from which a line fills the measure, for single-column and for column lines."""
     full: dict[bool, float] = {}
     for in_column in (False, True):
         widths = sorted(_width(p.text) for p in printed if p.in_column == in_column)
         if widths:
-            full[in_column] = widths[int(0.9 * (len(widths) - 1))] * _FULL_LINE_SHARE
+            measure = max(widths[int(0.9 * (len(widths) - 1))], _MIN_MEASURE[in_column])
+            full[in_column] = measure * _FULL_LINE_SHARE
     return full
 
 
@@ -213,7 +254,11 @@ def _join(printed: list[_Printed]) -> list[Line]:
             if text:
                 lines.append(Line(normalize(text).strip(), page))
             text, page = p.text, p.page
-        open_sentence = _width(p.text) >= full[p.in_column] and not p.text.endswith(_SENTENCE_END)
+        open_sentence = (
+            _width(p.text) >= full[p.in_column]
+            and not p.text.endswith(_SENTENCE_END)
+            and not _TABLE_GAP.search(p.text)  # a table row ends where its last cell ends
+        )
     if text:
         lines.append(Line(normalize(text).strip(), page))
     return lines

@@ -11,7 +11,7 @@ from kb_bot.text import normalize
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-def decode(data: bytes, *, allow_cp932: bool) -> str:
+def _decode(data: bytes, *, allow_cp932: bool) -> str:
     """UTF-8 text of ``data``; raises LoadError naming the encoding problem."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LoadError("文字コードがUTF-16のため読み込めません。UTF-8で保存し直してください")
@@ -29,7 +29,7 @@ def decode(data: bytes, *, allow_cp932: bool) -> str:
 
 
 def load_text(path: Path) -> list[Line]:
-    text = decode(path.read_bytes(), allow_cp932=path.suffix.lower() == ".txt")
+    text = _decode(path.read_bytes(), allow_cp932=path.suffix.lower() == ".txt")
     text = _HTML_COMMENT.sub("", text)
     lines = (normalize(raw).strip() for raw in text.splitlines())
     return [Line(line) for line in lines if line]

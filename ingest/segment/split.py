@@ -6,20 +6,22 @@ from kb_bot.passage import DocumentMeta, Passage
 from kb_bot.text import split_sentences
 
 MAX_CHARS = 600
-"""Upper bound on the length of one piece (a single longer sentence is cut at this length)."""
+"""Length limit of one piece, repeated prefix included (a longer sentence is cut)."""
 MIN_BODY_CHARS = 300
-"""Room left for the split text when a repeated prefix (the question of a 問) is long."""
+"""Room always left for the split text, even when the repeated prefix (a long question) then makes a
+piece longer than MAX_CHARS."""
 
 
-def _sentences(text: str) -> list[tuple[str, bool]]:
-    """(sentence, ends_line) pairs, so that pieces keep the line breaks of the unit."""
+def _sentences(text: str, max_chars: int) -> list[tuple[str, bool]]:
+    """(sentence, ends_line) pairs, so that pieces keep the line breaks of the unit; a sentence longer
+    than ``max_chars`` is cut into chunks."""
     out: list[tuple[str, bool]] = []
     for line in text.splitlines():
         sentences = split_sentences(line)
         for i, sentence in enumerate(sentences):
-            for start in range(0, len(sentence), MAX_CHARS):
-                chunk = sentence[start : start + MAX_CHARS]
-                out.append((chunk, i == len(sentences) - 1 and start + MAX_CHARS >= len(sentence)))
+            for start in range(0, len(sentence), max_chars):
+                chunk = sentence[start : start + max_chars]
+                out.append((chunk, i == len(sentences) - 1 and start + max_chars >= len(sentence)))
     return out
 
 
@@ -28,22 +30,18 @@ def _render(sentences: list[tuple[str, bool]]) -> str:
 
 
 def split_text(text: str, max_chars: int = MAX_CHARS) -> list[str]:
-    """``text`` itself when short enough; else pieces of at most ``max_chars`` characters (unless a single
-    sentence is longer), each starting with the last sentence of the previous piece."""
+    """``text`` itself when short enough; else pieces of at most ``max_chars`` characters, each starting
+    with the last sentence of the previous piece (unless the two do not fit together)."""
     if len(text) <= max_chars:
         return [text]
-    sentences = _sentences(text)
     pieces: list[list[tuple[str, bool]]] = []
     current: list[tuple[str, bool]] = []
-    size = 0
-    for sentence in sentences:
-        if current and size + len(sentence[0]) > max_chars:
+    for sentence in _sentences(text, max_chars):
+        if current and len(_render([*current, sentence])) > max_chars:
             pieces.append(current)
             overlap = current[-1]
-            current = [overlap] if len(overlap[0]) + len(sentence[0]) <= max_chars else []
-            size = sum(len(s) for s, _ in current)
+            current = [overlap] if len(_render([overlap, sentence])) <= max_chars else []
         current.append(sentence)
-        size += len(sentence[0])
     pieces.append(current)
     return [_render(piece) for piece in pieces]
 
@@ -59,7 +57,7 @@ def make_passages(
 ) -> list[Passage]:
     """Passages of one unit: one with ``part=0`` when it fits, else parts 1..n that all keep the label.
 
-    ``prefix`` (e.g. the question of a 問) is repeated at the head of every piece.
+    ``prefix`` (a 問's question and the 答 mark) is repeated at the head of every piece.
     """
     text = text.strip()
     if not text and not prefix:
@@ -72,7 +70,7 @@ def make_passages(
             collection=meta.collection,
             title=meta.title,
             label=label,
-            text=(prefix + "\n" + body).strip() if prefix else body,
+            text=(prefix + body).strip(),
             source=meta.source,
             headings=headings,
             page=page,

@@ -119,6 +119,8 @@ class IndexVersion:
         except (OSError, json.JSONDecodeError) as e:
             raise IndexUnavailable(f"索引 {path} を読み込めません（{e}）。kb-bot index rollback で前の版に戻してください") from e
         self.name: str = self.manifest["name"]
+        self._masks: dict[str, np.ndarray] = {}
+        self._ref_positions: dict[str, list[int]] = {}
 
     @cached_property
     def _rows(self) -> list[dict]:
@@ -168,8 +170,26 @@ class IndexVersion:
 
     def in_force_mask(self, as_of: str | None = None) -> np.ndarray:
         as_of = as_of or today()
-        live = {s for s, period in self.periods.items() if in_force(period, as_of)}
-        return np.array([p.source in live for p in self.passages], dtype=bool)
+        if as_of not in self._masks:
+            live = {s for s, period in self.periods.items() if in_force(period, as_of)}
+            self._masks[as_of] = np.array([p.source in live for p in self.passages], dtype=bool)
+        return self._masks[as_of]
+
+    def positions_for_ref(self, key: str) -> list[int]:
+        """Positions of the passages whose label answers to the reference ``key`` (memoised)."""
+        if key not in self._ref_positions:
+            from kb_bot.refs import matches_normalized
+            from kb_bot.text import normalize
+
+            norm = normalize(key).strip()
+            self._ref_positions[key] = [i for i, label in enumerate(self._labels) if matches_normalized(norm, label)]
+        return self._ref_positions[key]
+
+    @cached_property
+    def _labels(self) -> list[str]:
+        from kb_bot.text import normalize
+
+        return [normalize(p.label).strip() for p in self.passages]
 
     def corpus_version(self, as_of: str | None = None) -> str:
         """Short hash of the documents in force on ``as_of`` (today by default): stored with every answer."""
