@@ -43,6 +43,8 @@ class ChangeReport:
     retrieval_mode: str = "lexical"
     dense_note: str = ""
     seconds: float = 0.0
+    eval: dict = field(default_factory=dict)
+    """{"before": metrics, "after": metrics} when the ingest was run with a gold set (kb-bot ingest --gold)."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -65,6 +67,13 @@ class ChangeReport:
             lines += [f"  {path}: {reason}" for path, reason in self.skipped]
         if self.dense_note:
             lines.append(self.dense_note)
+        if self.eval:
+            lines.append("正解データでの評価（取り込み前 → 後）:")
+            before, after = self.eval.get("before") or {}, self.eval["after"]
+            for key, value in after.items():
+                old = before.get(key)
+                shown = "—" if old is None else f"{old:.3f}"
+                lines.append(f"  {key}: {shown} → {value:.3f}" if value is not None else f"  {key}: {shown} → —")
         lines.append(f"所要時間 {self.seconds:.1f} 秒")
         return "\n".join(lines)
 

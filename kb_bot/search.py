@@ -15,6 +15,7 @@ from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_fo
 from kb_bot.passage import Passage
 from kb_bot.refs import find_refs
 from kb_bot.settings import Settings
+from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 MODES = ("hybrid", "lexical", "dense")
@@ -138,7 +139,8 @@ class Searcher:
         top = max(scores.values(), default=0.0) or 1.0
         final = {i: s / top for i, s in scores.items()}
 
-        refs = [r.key for r in find_refs(question)]
+        found = find_refs(question)
+        refs = [r.key for r in found]
         matched_refs: set[str] = set()
         by_ref: dict[str, list[str]] = {}
         lex_all: np.ndarray | None = None
@@ -158,11 +160,14 @@ class Searcher:
                 by_ref.setdefault(r, []).append(pid)
         # The best passage of each cited reference gets the full boost, its siblings half: a question naming
         # two articles then sees both articles first, not every paragraph of one of them.
+        # The boost is full when the references are at least half of the question (「63条と78条の違いは」) and
+        # shrinks with their share: in 「課税調査で…自動的に78条になる？」 the answer is rarely the article itself.
         boost: dict[str, float] = {}
+        ref_boost = self.settings.ref_boost * _reference_share(question, found)
         for ids in by_ref.values():
             ids.sort(key=lambda i: -final[i])
             for rank, i in enumerate(ids):
-                boost[i] = max(boost.get(i, 0.0), self.settings.ref_boost * (1.0 if rank == 0 else 0.5))
+                boost[i] = max(boost.get(i, 0.0), ref_boost * (1.0 if rank == 0 else 0.5))
         for i, b in boost.items():
             final[i] += b
 
@@ -205,3 +210,13 @@ class Searcher:
             doc = set(v.tokens[v.position[h.passage.id]])
             best = max(best, sum(w for t, w in weight.items() if t in doc) / total)
         return best
+
+
+def _reference_share(question: str, refs: list) -> float:  # noqa: ANN001 - list[kb_bot.refs.Ref]
+    """min(1, 2 × the share of the question's characters that its references take), 0 without references."""
+    if not refs:
+        return 0.0
+    text = normalize(question)
+    letters = sum(1 for c in text if c.isalnum())
+    taken = sum(1 for r in refs for c in text[r.span[0]:r.span[1]] if c.isalnum())
+    return min(1.0, 2 * taken / max(letters, 1))

@@ -49,10 +49,11 @@ class Settings:
     """How lexical and dense rankings are combined: ``rrf`` or ``weighted`` (see kb_bot.index.hybrid)."""
     rrf_k: int = 60
     dense_weight: float = 0.5
-    ref_boost: float = 1.0
-    """Score added to a passage whose label matches a reference written in the question."""
+    ref_boost: float = 0.75
+    """Score added to a passage whose label matches a reference written in the question (in full when the
+    references are at least half of the question, less when one is mentioned in passing; eval/README.md)."""
     top_k: int = 5
-    abstain_threshold: float = 0.35
+    abstain_threshold: float = 0.31
     """Below this confidence the answer abstains (tuned with ``kb-bot eval``)."""
     keep_versions: int = 3
     """Index versions kept on disk for rollback."""

@@ -8,6 +8,7 @@ defaults were chosen with ``kb-bot eval`` (see eval/README.md).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
@@ -20,6 +21,11 @@ _STOP_LEMMAS = frozenset(
     {"為る", "有る", "居る", "成る", "言う", "良い", "無い", "事", "物", "方", "様", "場合", "所", "時",
      "出来る", "思う", "教える", "下さる", "ござる", "です", "ます", "こと", "もの", "よう", "どう", "何", "ない"}
 )
+# How CWs write some terms (cw_spellings): shorthand and a frequent mistyping, rewritten to the books' words.
+_CW_SPELLINGS = ((re.compile("自立更正"), "自立更生"), (re.compile("普徴"), "普通徴収"), (re.compile("介保"), "介護保険"))
+_TOKUCHO = re.compile("特徴")
+_PREMIUM_CONTEXT = re.compile("普通徴収|介護|保険料|年金|天引")
+"""「特徴」 is 特別徴収 only where the text is about premiums or pensions; elsewhere it means a feature."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +34,13 @@ class TokenizerConfig:
     """Index dictionary forms (返還し/返還する -> 返還する) rather than surface forms."""
     drop_function_words: bool = True
     """Drop particles, auxiliaries and symbols (unidic pos1)."""
-    drop_stop_lemmas: bool = True
-    """Drop light verbs and fillers (_STOP_LEMMAS)."""
+    drop_stop_lemmas: bool = False
+    """Drop light verbs and fillers (_STOP_LEMMAS). Off: keeping them ranked better on the dev split
+    (eval/README.md)."""
     bigrams: bool = True
     """Add joined pairs of adjacent kept tokens (自立+更生 -> 自立更生), which favours compounds."""
+    cw_spellings: bool = True
+    """Rewrite CW shorthand and mistypings (普徴, 特徴, 介保, 自立更正) to the words the books use."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,7 +66,10 @@ class JapaneseTokenizer:
         """(unigrams, bigrams) of ``text``; bigrams is empty unless the config asks for them."""
         cfg = self.config
         kept: list[str] = []
-        for word in self._tagger(normalize(text)):
+        text = normalize(text)
+        if cfg.cw_spellings:
+            text = _cw_spellings(text)
+        for word in self._tagger(text):
             feature = word.feature
             if cfg.drop_function_words and feature.pos1 in _FUNCTION_POS:
                 if kept and kept[-1] != "|":
@@ -72,3 +84,11 @@ class JapaneseTokenizer:
         unigrams = [t for t in kept if t != "|"]
         bigrams = [a + b for a, b in zip(kept, kept[1:]) if a != "|" and b != "|"] if cfg.bigrams else []
         return unigrams, bigrams
+
+
+def _cw_spellings(text: str) -> str:
+    for pattern, word in _CW_SPELLINGS:
+        text = pattern.sub(word, text)
+    if _PREMIUM_CONTEXT.search(text):
+        text = _TOKUCHO.sub("特別徴収", text)
+    return text

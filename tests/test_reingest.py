@@ -176,3 +176,31 @@ def test_old_versions_beyond_keep_are_removed(home, mini_corpus, monkeypatch, ke
         (mini_corpus[1] / "extra.md").write_text(f"## 生活保護法\n### 第{90 + i}条\n本文{i}\n", encoding="utf-8")
         assert main(["ingest", str(mini_corpus[1] / "extra.md")]) == 0
     assert len(IndexStore(load_settings().index_dir).names()) == keep
+
+
+def test_change_report_shows_eval_before_and_after_with_a_gold_set(settings, mini_corpus, tmp_path, capsys):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "id": "g1", "question": "前渡しした保護費を使ってしまった場合、返還を免除できるか", "labels": ["生活保護法 第80条"],
+        "key_points": ["消費・喪失していること", "やむを得ない事由があれば返還させないことができる"], "category": "claims",
+        "answerable": True, "split": "dev"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    ingest(*mini_corpus)
+    law = mini_corpus[1] / "hou.md"
+    law.write_text(law.read_text(encoding="utf-8")
+                   + "### 第80条（返還の免除）\n前渡しした保護金品を消費し、やむを得ない事由があるときは返還を免除できる。\n",
+                   encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ingest", "--json", "--gold", str(gold), *map(str, mini_corpus)]) == 0
+    evals = json.loads(capsys.readouterr().out)["eval"]
+    assert evals["before"]["recall@5"] == 0.0
+    assert evals["after"]["recall@1"] == 1.0
+    assert main(["ingest", "--gold", str(gold), *map(str, mini_corpus)]) == 0
+    assert "recall@1: 1.000 → 1.000" in capsys.readouterr().out
+
+
+def test_bad_gold_file_is_reported_before_anything_is_ingested(settings, mini_corpus, tmp_path, capsys):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "g1"}\n', encoding="utf-8")
+    assert main(["ingest", "--gold", str(gold), *map(str, mini_corpus)]) == 2
+    assert "gold.jsonl" in capsys.readouterr().err
+    assert current(settings) is None

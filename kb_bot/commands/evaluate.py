@@ -109,6 +109,8 @@ def _summary(result: dict) -> str:
                      f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}")
     elif base.get("skipped"):
         lines.append(f"[ベースライン] 省略: {base['skipped']}")
+    notices = {r["notice"] for r in result["runs"]}
     for w in result["warnings"]:
-        lines.append(f"注意: {w}")
+        if w not in notices:
+            lines.append(f"注意: {w}")
     return "\n".join(lines)

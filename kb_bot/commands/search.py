@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="manifest.toml のないファイルの資料区分（既定: notices）")
     p.add_argument("--prune", action="store_true", help="指定フォルダから消えた文書を索引から削除する")
     p.add_argument("--json", action="store_true", help="変更レポートを JSON で出力する")
+    p.add_argument("--gold", type=Path, help="正解データ（JSONL）。取り込み前後の評価値を並べて表示する")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("ask", help="質問して根拠となる記載を表示する")
@@ -46,13 +47,47 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import IngestFailed, ingest
     from kb_bot.index.store import IngestLocked
 
+    from kb_bot.evaluation.gold import GoldError
+
+    try:
+        items = _gold_items(args.gold) if args.gold else None
+    except GoldError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
+    before = _gold_metrics(settings, items) if items else None
     try:
         report = ingest(args.paths, settings, collection=args.collection, prune=args.prune)
     except (IngestFailed, IngestLocked) as e:
         print(f"エラー: {e}", file=sys.stderr)
         return 1
+    if items:
+        report.eval = {"before": before, "after": _gold_metrics(settings, items)}
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.to_text())
+    from kb_bot.chat.review import requeue_after_ingest  # SV確認済み回答 citing changed passages → re-review
+
+    if requeued := requeue_after_ingest(settings, report):
+        print(f"根拠の記載が変わったSV確認済み回答 {requeued} 件を、SV確認待ちに戻しました", file=sys.stderr)
     return 0
+
+
+def _gold_items(path: Path) -> list:
+    from kb_bot.evaluation.gold import load_gold
+
+    return list(load_gold(path).items)
+
+
+def _gold_metrics(settings: Settings, items: list) -> dict | None:
+    """Headline eval numbers of the index in service (None when there is none yet)."""
+    from kb_bot.evaluation.runner import evaluate_mode, summarize
+    from kb_bot.index.store import IndexStore
+
+    if IndexStore(settings.index_dir).current_name() is None:
+        return None
+    summary = summarize(evaluate_mode(settings, items, "hybrid", progress=False))
+    overall, abst = summary["retrieval"]["overall"], summary.get("abstention", {})
+    return {"recall@1": overall.get("recall@1"), "recall@5": overall.get("recall@5"),
+            "mrr@10": overall.get("mrr@10"), "abstention_recall": abst.get("recall"),
+            "wrong_abstention": abst.get("wrong_rate")}
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

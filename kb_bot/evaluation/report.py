@@ -197,8 +197,13 @@ def write_chart(result: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import japanize_matplotlib  # noqa: F401 - registers a Japanese font
+    import warnings
+
     import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # japanize-matplotlib uses distutils' LooseVersion
+        import japanize_matplotlib  # noqa: F401 - registers a Japanese font (IPAexGothic)
 
     runs = _available(result)
     base = (result.get("baseline") or {}).get("metrics")
@@ -221,10 +226,11 @@ def write_chart(result: dict, path: Path) -> None:
         ax.bar_label(bars, labels=[f"{v:.2f}" for v in vals], fontsize=7)
     ax.set_xticks([j + width * (len(series) - 1) / 2 for j in range(len(keys))])
     ax.set_xticklabels([METRIC_NAMES[k] for k in keys])
-    ax.set_ylim(0, 1.1)
-    ax.axhline(0.95, color="red", linestyle=":", linewidth=1)
+    ax.set_ylim(0, 1.25)
+    ax.axhline(0.95, color="red", linestyle=":", linewidth=1, label="目標 Recall@5 0.95")
+    ax.axhline(0.85, color="orange", linestyle=":", linewidth=1, label="目標 MRR@10 0.85")
     ax.set_title("検索の精度（回答可能な質問）")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="upper center", ncol=2)
 
     # 2. per category, first run
     ax = axes[0][1]
@@ -233,17 +239,19 @@ def write_chart(result: dict, path: Path) -> None:
         m = runs[0]["metrics"]["retrieval"]["by_category"]
         names = [category_name(c) for c in cats]
         ys = range(len(cats))
-        ax.barh([y + 0.27 for y in ys], [m[c]["recall@5"] for c in cats], 0.27, label="Recall@5", color=colors[0])
-        ax.barh(list(ys), [m[c]["mrr@10"] for c in cats], 0.27, label="MRR@10", color="#ff7f0e")
-        if base:
-            bc = base["retrieval"]["by_category"]
-            ax.barh([y - 0.27 for y in ys], [(bc.get(c) or {}).get("recall@5") or 0.0 for c in cats], 0.27,
-                    label="ベースライン Recall@5", color="#bbbbbb")
+        for offset, values, name, color in (
+            (-0.27, [m[c]["recall@5"] for c in cats], "Recall@5", colors[0]),
+            (0.0, [m[c]["mrr@10"] for c in cats], "MRR@10", "#ff7f0e"),
+            *([(0.27, [(base["retrieval"]["by_category"].get(c) or {}).get("recall@5") or 0.0 for c in cats],
+                "ベースライン Recall@5", "#bbbbbb")] if base else []),
+        ):
+            bars = ax.barh([y + offset for y in ys], values, 0.27, label=name, color=color)
+            ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=2)
         ax.set_yticks(list(ys))
         ax.set_yticklabels(names, fontsize=9)
         ax.invert_yaxis()
-        ax.set_xlim(0, 1.05)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.set_xlim(0, 1.15)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, frameon=False)
     ax.set_title(f"カテゴリ別（kb-bot {runs[0]['mode_used'] if runs else ''}）")
 
     # 3. abstention
@@ -260,9 +268,9 @@ def write_chart(result: dict, path: Path) -> None:
     ax.set_xticklabels(labels, fontsize=9)
     ax.axhline(0.9, color="red", linestyle=":", linewidth=1, label="目標 0.90（再現率）")
     ax.axhline(0.05, color="purple", linestyle=":", linewidth=1, label="上限 0.05（誤って控えた率）")
-    ax.set_ylim(0, 1.1)
+    ax.set_ylim(0, 1.3)
     ax.set_title("回答を控える判断と引用")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", ncol=2)
 
     # 4. latency
     ax = axes[1][1]

@@ -285,7 +285,7 @@ def run_eval(
 
         runs = []
         dense_ok = version.dense_model is not None
-        dense_why = idx.info.get("dense_note") or "この索引には密ベクトルがありません"
+        dense_why = (idx.info.get("dense_note") or "この索引には密ベクトルがありません").removeprefix("注意: ")
         for mode in modes:
             if mode != "lexical" and not dense_ok and "lexical" in modes:
                 runs.append({"mode_requested": mode, "mode_used": None, "available": False,
