@@ -144,15 +144,18 @@ def append_only_ddl(table: str, dialect: str) -> list[str]:
     message = f"{table} is append-only: record a correcting entry instead"
     if dialect == "sqlite":
         return [
-            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END"
             for op in ("UPDATE", "DELETE")
         ]
     if dialect == "postgresql":
         return [
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+            (
+                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+            ),
+            (
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+            ),
         ]
     return []

@@ -105,7 +105,9 @@ def add_team(session: Session, name: str, sv: User, *, actor: str) -> Team:
     if get_team(session, name) is not None:
         raise UserError(f"班 {name} はすでにあります")
     if sv.role != Role.SV:
-        raise UserError(f"{sv.username} は査察指導員（sv）ではありません。班の SV には role=sv のユーザーを指定してください")
+        raise UserError(
+            f"{sv.username} は査察指導員（sv）ではありません。班の SV には role=sv のユーザーを指定してください"
+        )
     team = Team(name=name, sv=sv)
     session.add(team)
     session.flush()
@@ -142,9 +144,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    audit.record(
-        session, actor, "user.add", username, {"role": role.value, "team": team.name if team else None}
-    )
+    audit.record(session, actor, "user.add", username, {"role": role.value, "team": team.name if team else None})
     return user
 
 
@@ -192,12 +192,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def team_members(session: Session, sv: User) -> list[User]:
     """The users in the teams that ``sv`` leads (the SV themself is not included unless a member)."""
-    query = (
-        select(User)
-        .join(Team, User.team_id == Team.id)
-        .where(Team.sv_user_id == sv.id)
-        .order_by(User.username)
-    )
+    query = select(User).join(Team, User.team_id == Team.id).where(Team.sv_user_id == sv.id).order_by(User.username)
     return list(session.scalars(query))
 
 

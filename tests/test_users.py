@@ -140,9 +140,20 @@ def test_audit_log_records_changes_and_is_append_only(session, engine):
 
 
 def test_session_scope_rolls_back_on_error(engine):
-    with pytest.raises(RuntimeError):
-        with session_scope(engine) as s:
-            users.add_user(s, "temp", "cw", actor="admin")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        users.add_user(s, "temp", "cw", actor="admin")
+        raise RuntimeError("boom")
     with session_scope(engine) as s:
         assert users.get_user(s, "temp") is None
+
+
+def test_migrations_match_the_models(engine):
+    """The tables the migrations build are the ones the models declare (no drift on either backend)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kb_bot.db import Base, load_models
+
+    load_models()
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

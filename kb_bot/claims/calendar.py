@@ -52,7 +52,9 @@ def _read_holidays(path: str | None) -> tuple[dict[dt.date, str], str]:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except OSError as e:
-            raise CalendarError(f"祝日ファイル {path} を読めません（{e.strerror}）。[claims] holidays_file を確認してください") from None
+            raise CalendarError(
+                f"祝日ファイル {path} を読めません（{e.strerror}）。[claims] holidays_file を確認してください"
+            ) from None
         source = path
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     holidays: dict[dt.date, str] = {}
@@ -60,7 +62,9 @@ def _read_holidays(path: str | None) -> tuple[dict[dt.date, str], str]:
         try:
             holidays[dt.date.fromisoformat(row["date"].strip())] = (row.get("name") or "").strip()
         except (KeyError, AttributeError, ValueError):
-            raise CalendarError(f"祝日ファイル {source} の {n} 行目が読めません（列 date,name、日付は YYYY-MM-DD）") from None
+            raise CalendarError(
+                f"祝日ファイル {source} の {n} 行目が読めません（列 date,name、日付は YYYY-MM-DD）"
+            ) from None
     if not holidays:
         raise CalendarError(f"祝日ファイル {source} に日付がありません")
     return holidays, source

@@ -54,7 +54,9 @@ def get_case(session: Session, actor: User, case_number: str) -> Case:
 def require_can_manage(session: Session, actor: User, cw: User) -> None:
     ids = visible_user_ids(session, actor)
     if ids is not None and cw.id not in ids:
-        raise PermissionDenied(f"{actor.username} は {cw.username} の担当ケースを扱えません（CW は自分の、SV は班のケースだけ）")
+        raise PermissionDenied(
+            f"{actor.username} は {cw.username} の担当ケースを扱えません（CW は自分の、SV は班のケースだけ）"
+        )
 
 
 def _check_case_number(case_number: str) -> str:
@@ -82,8 +84,9 @@ def add_case(
         raise ClaimsError("世帯主の氏名を指定してください")
     if session.scalar(select(Case.id).where(Case.case_number == case_number)) is not None:
         raise ClaimsError(f"ケース番号 {case_number} はすでに登録されています")
-    case = Case(case_number=case_number, cw=cw, head_name=head_name.strip(), phone=normalize_phone(phone),
-                birth_date=birth_date)
+    case = Case(
+        case_number=case_number, cw=cw, head_name=head_name.strip(), phone=normalize_phone(phone), birth_date=birth_date
+    )
     session.add(case)
     session.flush()
     audit.record(session, actor.username, "case.add", case_number, {"cw": cw.username})
@@ -127,8 +130,15 @@ def _parse_rows(session: Session, rows: Iterable[dict[str, str]]) -> tuple[list[
                     dates[col] = dt.date.fromisoformat(value) if value else None
                 except ValueError:
                     raise ClaimsError(f"{col} {value!r} は YYYY-MM-DD で書いてください") from None
-            parsed.append({"case_number": number, "cw": cw, "head_name": name,
-                           "phone": normalize_phone(row.get("phone") or ""), **dates})
+            parsed.append(
+                {
+                    "case_number": number,
+                    "cw": cw,
+                    "head_name": name,
+                    "phone": normalize_phone(row.get("phone") or ""),
+                    **dates,
+                }
+            )
         except ClaimsError as e:
             problems.append(f"{n}行目: {e}")
     return parsed, problems
@@ -166,7 +176,9 @@ def import_cases(session: Session, actor: User, path: Path) -> CaseImport:
             continue
         for k, v in changes.items():
             setattr(case, k, v)
-        detail = {k: (v.username if isinstance(v, User) else str(v) if v is not None else None) for k, v in changes.items()}
+        detail = {
+            k: (v.username if isinstance(v, User) else str(v) if v is not None else None) for k, v in changes.items()
+        }
         audit.record(session, actor.username, "case.update", case.case_number, {"source": path.name, **detail})
         updated += 1
     session.flush()

@@ -11,6 +11,16 @@ from pathlib import Path
 
 from kb_bot.settings import Settings, SettingsError
 
+DECLARATION_TYPES = {
+    "income_monthly": "収入申告（毎月）",
+    "income_periodic": "収入申告（定期）",
+    "assets": "資産申告",
+    "household_change": "世帯変動の届出",
+    "tax_survey": "課税調査の判明",
+    "other": "その他の届出",
+}
+"""Types of received declarations (申告・届出), each with its own processing deadline setting."""
+
 RENEWAL_EVENTS = ("installment_plan", "payment")
 """Events that may be set to renew the prescription (債務承認 by 分割納付の承認 or 一部納付: 要確認)."""
 
@@ -20,7 +30,7 @@ class ClaimsSettings:
     declaration_deadline_days: int = 14
     """Days from receipt to process a declaration (an office choice, not law)."""
     declaration_deadline_days_by_type: dict[str, int] = field(default_factory=dict)
-    """Per-type override of the above, e.g. ``{assets = 30}``; types as in ``deadlines.DECLARATION_TYPES``."""
+    """Per-type override of the above, e.g. ``{assets = 30}``; keys from ``DECLARATION_TYPES``."""
     alert_within_days: int = 3
     """Alert when a deadline is this many days away or less."""
     holidays_file: Path | None = None
@@ -49,25 +59,47 @@ class ClaimsSettings:
     installment_template_id: str = "DUN02"
     """Template id for a missed installment."""
     export_forbidden_words: tuple[str, ...] = (
-        "生活保護", "保護", "福祉", "扶助", "ケース", "マイナンバー", "個人番号", "徴収金", "返還金", "不正",
+        "生活保護",
+        "保護",
+        "福祉",
+        "扶助",
+        "ケース",
+        "マイナンバー",
+        "個人番号",
+        "徴収金",
+        "返還金",
+        "不正",
     )
     """Words that must never appear in the dunning export; the export refuses to run if one would."""
 
     def __post_init__(self) -> None:
         if self.dunning_renewal_start not in ("after_deadline", "after_dunning"):
-            raise SettingsError(
-                "[claims] dunning_renewal_start は after_deadline か after_dunning を指定してください"
-            )
+            raise SettingsError("[claims] dunning_renewal_start は after_deadline か after_dunning を指定してください")
         unknown = [e for e in self.prescription_renewal_events if e not in RENEWAL_EVENTS]
         if unknown:
             raise SettingsError(
                 f"[claims] prescription_renewal_events に不明な値 {', '.join(unknown)} があります"
                 f"（使えるのは {', '.join(RENEWAL_EVENTS)}）"
             )
+        for type_, days in self.declaration_deadline_days_by_type.items():
+            if type_ not in DECLARATION_TYPES:
+                raise SettingsError(
+                    f"[claims.declaration_deadline_days_by_type] の {type_} は申告の種類ではありません"
+                    f"（使えるのは {', '.join(DECLARATION_TYPES)}）"
+                )
+            if not isinstance(days, int) or days < 0:
+                raise SettingsError(
+                    f"[claims.declaration_deadline_days_by_type] の {type_} は0以上の整数にしてください"
+                )
         if self.kaigo_approval not in ("cw", "sv_batch"):
             raise SettingsError("[claims] kaigo_approval は cw か sv_batch を指定してください")
-        for name in ("declaration_deadline_days", "alert_within_days", "dunning_within_days",
-                     "dunning_deadline_days", "prescription_alert_months"):
+        for name in (
+            "declaration_deadline_days",
+            "alert_within_days",
+            "dunning_within_days",
+            "dunning_deadline_days",
+            "prescription_alert_months",
+        ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"[claims] {name} は0以上の整数にしてください")
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, is_mobile, normalize_phone
 from kb_bot.claims.config import ClaimsSettings
-from kb_bot.claims.ledger import Status, default_due, overdue_amount
+from kb_bot.claims.ledger import Status
 from kb_bot.claims.lists import load_rows
 from kb_bot.claims.models import DunningExport, DunningExportRow
 from kb_bot.users import Role, User, require_role
@@ -50,9 +50,10 @@ def _forbidden(text: str, cfg: ClaimsSettings) -> list[str]:
 def _new_send_number(session: Session, taken: set[str]) -> str:
     while True:
         number = f"{secrets.randbelow(10**16):016d}"
-        if number not in taken and session.scalar(
-            select(DunningExportRow.id).where(DunningExportRow.send_number == number)
-        ) is None:
+        if (
+            number not in taken
+            and session.scalar(select(DunningExportRow.id).where(DunningExportRow.send_number == number)) is None
+        ):
             taken.add(number)
             return number
 
@@ -73,7 +74,9 @@ def export_dunning(
     for name in ("office_contact", "dunning_template_id", "installment_template_id"):
         bad = _forbidden(getattr(cfg, name), cfg)
         if bad:
-            raise ClaimsError(f"設定 [claims] {name} に外部へ出せない語（{'・'.join(bad)}）が含まれています。変更してください")
+            raise ClaimsError(
+                f"設定 [claims] {name} に外部へ出せない語（{'・'.join(bad)}）が含まれています。変更してください"
+            )
     if out_dir.resolve() == letters_dir.resolve():
         raise ClaimsError("手紙用の一覧（内部用）は送信ファイルと別のフォルダに出力してください")
 
@@ -93,8 +96,7 @@ def export_dunning(
     for r in load_rows(session, actor, as_of, cfg):
         if r.status not in (Status.OVERDUE, Status.INSTALLMENTS_MISSED):
             continue
-        amount = overdue_amount(r.state, as_of)
-        due = default_due(r.state, as_of)
+        amount, due = r.standing.overdue, r.standing.due_in_default
         if amount <= 0 or due is None:
             continue
         phone = normalize_phone(r.state.debtor.phone if r.state.debtor else "")
@@ -107,8 +109,11 @@ def export_dunning(
         template = cfg.installment_template_id if r.status == Status.INSTALLMENTS_MISSED else cfg.dunning_template_id
         number = _new_send_number(session, taken)
         w.writerow([phone, template, due.isoformat(), amount, cfg.office_contact, number])
-        session.add(DunningExportRow(export_id=export.id, send_number=number, claim_id=r.claim_id, phone=phone,
-                                     amount=amount, due=due))
+        session.add(
+            DunningExportRow(
+                export_id=export.id, send_number=number, claim_id=r.claim_id, phone=phone, amount=amount, due=due
+            )
+        )
         n_rows += 1
 
     text = messages.getvalue()
@@ -130,15 +135,22 @@ def export_dunning(
 
     export.row_count, export.letter_count, export.file_name, export.sha256 = n_rows, n_letters, path.name, digest
     session.flush()
-    audit.record(session, actor.username, "dunning.export", f"export:{export.id}",
-                 {"as_of": as_of.isoformat(), "rows": n_rows, "letters": n_letters, "file": path.name, "sha256": digest})
+    audit.record(
+        session,
+        actor.username,
+        "dunning.export",
+        f"export:{export.id}",
+        {"as_of": as_of.isoformat(), "rows": n_rows, "letters": n_letters, "file": path.name, "sha256": digest},
+    )
     return ExportResult(export.id, path, checksum_path, letters_path, n_rows, n_letters, digest)
 
 
 def claim_for_send_number(session: Session, actor: User, send_number: str) -> int:
     """The claim a send-management number (e.g. from the service's delivery report) stands for."""
     require_role(actor, Role.SV, Role.ADMIN)
-    claim_id = session.scalar(select(DunningExportRow.claim_id).where(DunningExportRow.send_number == send_number.strip()))
+    claim_id = session.scalar(
+        select(DunningExportRow.claim_id).where(DunningExportRow.send_number == send_number.strip())
+    )
     if claim_id is None:
         raise ClaimsError(f"送信管理番号 {send_number} は出力記録にありません")
     audit.record(session, actor.username, "dunning.lookup", send_number.strip(), {"claim": claim_id})

@@ -48,8 +48,13 @@ METHODS = {"普通": "normal", "特別": "special"}
 FIRST_INSURED_AGE = 65
 
 KIND_LABELS = {"new": "加算の新規計上", "changed": "加算額の変更", "ended": "加算の終了", "none": "加算なし"}
-STATUS_LABELS = {"pending": "決定待ち", "approved": "決定済", "rejected": "却下", "superseded": "新しい取込で置換",
-                 "no_action": "対応不要"}
+STATUS_LABELS = {
+    "pending": "決定待ち",
+    "approved": "決定済",
+    "rejected": "却下",
+    "superseded": "新しい取込で置換",
+    "no_action": "対応不要",
+}
 REASONS = {
     "new": "普通徴収の第1号被保険者のため介護保険料加算を計上",
     "changed": "保険料額の変更（所得段階の変更・再算定）による加算額の変更",
@@ -64,7 +69,9 @@ class KaigoFileError(ClaimsError):
 
     def __init__(self, file_name: str, problems: list[str]):
         self.problems = problems
-        super().__init__(f"{file_name} に誤りが {len(problems)} 件あります。何も取り込んでいません:\n" + "\n".join(problems))
+        super().__init__(
+            f"{file_name} に誤りが {len(problems)} 件あります。何も取り込んでいません:\n" + "\n".join(problems)
+        )
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,7 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
     if not method:
         errors.append(f"徴収方法 {cell('徴収方法')!r} は 普通 か 特別 にしてください")
     amounts: list[int] = []
+    unreadable = len(errors)
     for col in MONTH_COLUMNS:
         text = cell(col).replace(",", "")
         if not text:
@@ -158,6 +166,7 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
         else:
             errors.append(f"{col} の保険料額 {cell(col)!r} は0以上の整数（円）にしてください")
             amounts.append(0)
+    amounts_ok = len(errors) == unreadable
     special_from = cell("特別徴収開始月")
     if year and method == "special":
         months = fiscal_months(year)
@@ -174,7 +183,7 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
     elif method == "normal":
         if special_from:
             errors.append("普通徴収の行に特別徴収開始月が書かれています")
-        if not any(amounts):
+        if amounts_ok and not any(amounts):
             errors.append("普通徴収なのに納期ごとの保険料額がありません")
     if errors:
         problems.extend(f"{n}行目: {e}" for e in errors)
@@ -187,7 +196,9 @@ def parse_file(data: bytes, file_name: str) -> list[KaigoRow]:
     reader = csv.DictReader(io.StringIO(decode(data, file_name)))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise KaigoFileError(file_name, [f"1行目: 列 {'・'.join(missing)} がありません（列の順は自由、名前は docs/claims.md のとおり）"])
+        raise KaigoFileError(
+            file_name, [f"1行目: 列 {'・'.join(missing)} がありません（列の順は自由、名前は docs/claims.md のとおり）"]
+        )
     problems: list[str] = []
     rows: list[KaigoRow] = []
     seen: dict[tuple[str, int], int] = {}
@@ -200,7 +211,9 @@ def parse_file(data: bytes, file_name: str) -> list[KaigoRow]:
             continue
         key = (row.insured_number, row.fiscal_year)
         if key in seen:
-            problems.append(f"{n}行目: 被保険者番号 {row.insured_number} の {row.fiscal_year}年度 は {seen[key]}行目 と重複しています")
+            problems.append(
+                f"{n}行目: 被保険者番号 {row.insured_number} の {row.fiscal_year}年度 は {seen[key]}行目 と重複しています"
+            )
             continue
         seen[key] = n
         rows.append(row)
@@ -216,20 +229,25 @@ def current_amounts(session: Session, case_id: int, insured_number: str, fiscal_
     amounts = session.scalar(
         select(KaigoDraft.amounts)
         .join(KaigoDecision, KaigoDecision.draft_id == KaigoDraft.id)
-        .where(KaigoDraft.case_id == case_id, KaigoDraft.insured_number == insured_number,
-               KaigoDraft.fiscal_year == fiscal_year, KaigoDecision.outcome == "approved")
+        .where(
+            KaigoDraft.case_id == case_id,
+            KaigoDraft.insured_number == insured_number,
+            KaigoDraft.fiscal_year == fiscal_year,
+            KaigoDecision.outcome == "approved",
+        )
         .order_by(KaigoDecision.id.desc())
         .limit(1)
     )
     return list(amounts) if amounts is not None else [0] * 12
 
 
-def _draft_kind(row: KaigoRow, previous: list[int]) -> str | None:
+def _draft_kind(row: KaigoRow, previous: list[int], known: bool) -> str | None:
+    """The change the row asks for; None when nothing changes for a person seen before."""
     target = list(row.amounts)
     if target == previous:
-        return None
+        return None if known or any(target) else "none"
     if not any(previous):
-        return "new" if any(target) else "none"
+        return "new"
     return "ended" if row.method == "special" else "changed"
 
 
@@ -243,8 +261,14 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
         return ImportResult(existing, already_imported=True)
     rows = parse_file(data, path.name)
 
-    batch = KaigoBatch(file_sha256=digest, file_name=path.name, imported_by=actor.username, row_count=len(rows),
-                       approval_mode=cfg.kaigo_approval, unmatched=[])
+    batch = KaigoBatch(
+        file_sha256=digest,
+        file_name=path.name,
+        imported_by=actor.username,
+        row_count=len(rows),
+        approval_mode=cfg.kaigo_approval,
+        unmatched=[],
+    )
     session.add(batch)
     session.flush()
     result = ImportResult(batch, already_imported=False)
@@ -252,42 +276,95 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
     for row in rows:
         case = session.scalar(select(Case).where(Case.case_number == row.case_number))
         if case is None:
-            unmatched.append({"row": row.row, "case_number": row.case_number, "name": row.name,
-                              "reason": "ケース番号が登録されていません"})
+            unmatched.append(
+                {
+                    "row": row.row,
+                    "case_number": row.case_number,
+                    "name": row.name,
+                    "reason": "ケース番号が登録されていません",
+                }
+            )
             continue
         if case.closed_on is not None:
-            unmatched.append({"row": row.row, "case_number": row.case_number, "name": row.name,
-                              "reason": f"保護廃止（{case.closed_on}）のケースです。加算は廃止で終了しています"})
+            unmatched.append(
+                {
+                    "row": row.row,
+                    "case_number": row.case_number,
+                    "name": row.name,
+                    "reason": f"保護廃止（{case.closed_on}）のケースです。加算は廃止で終了しています",
+                }
+            )
             continue
         previous = current_amounts(session, case.id, row.insured_number, row.fiscal_year)
-        kind = _draft_kind(row, previous)
+        known = (
+            session.scalar(
+                select(KaigoDraft.id)
+                .where(
+                    KaigoDraft.case_id == case.id,
+                    KaigoDraft.insured_number == row.insured_number,
+                    KaigoDraft.fiscal_year == row.fiscal_year,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+        kind = _draft_kind(row, previous, known)
         if kind is None:
             result.unchanged += 1
             continue
         for old in session.scalars(
-            select(KaigoDraft).where(KaigoDraft.case_id == case.id, KaigoDraft.insured_number == row.insured_number,
-                                     KaigoDraft.fiscal_year == row.fiscal_year, KaigoDraft.status == "pending")
+            select(KaigoDraft).where(
+                KaigoDraft.case_id == case.id,
+                KaigoDraft.insured_number == row.insured_number,
+                KaigoDraft.fiscal_year == row.fiscal_year,
+                KaigoDraft.status == "pending",
+            )
         ):
             old.status = "superseded"
-            audit.record(session, actor.username, "kaigo.supersede", case.case_number, {"draft": old.id, "batch": batch.id})
+            audit.record(
+                session, actor.username, "kaigo.supersede", case.case_number, {"draft": old.id, "batch": batch.id}
+            )
             result.superseded += 1
-        changed = next(i for i in range(12) if row.amounts[i] != previous[i])
+        changed = next((i for i in range(12) if row.amounts[i] != previous[i]), 0)
         reason = REASONS[kind]
         if kind == "ended":
             reason += f"（{row.special_from}から）"
+        elif row.method == "special" and kind != "none":
+            reason += f"。{row.special_from}から特別徴収のため、その月以後は加算なし"
         draft = KaigoDraft(
-            batch_id=batch.id, case_id=case.id, row=row.row, insured_number=row.insured_number, person_name=row.name,
-            fiscal_year=row.fiscal_year, collection=row.method, kind=kind, amounts=list(row.amounts), previous=previous,
-            effective_month=fiscal_months(row.fiscal_year)[changed], reason=reason,
+            batch_id=batch.id,
+            case_id=case.id,
+            row=row.row,
+            insured_number=row.insured_number,
+            person_name=row.name,
+            fiscal_year=row.fiscal_year,
+            collection=row.method,
+            kind=kind,
+            amounts=list(row.amounts),
+            previous=previous,
+            effective_month=fiscal_months(row.fiscal_year)[changed],
+            reason=reason,
             status="no_action" if kind == "none" else "pending",
         )
         session.add(draft)
         result.drafts.append(draft)
     batch.unmatched = unmatched
     session.flush()
-    audit.record(session, actor.username, "kaigo.import", f"kaigo_batch:{batch.id}",
-                 {"file": path.name, "sha256": digest, "rows": len(rows), "drafts": len(result.drafts),
-                  "unchanged": result.unchanged, "unmatched": len(unmatched), "mode": batch.approval_mode})
+    audit.record(
+        session,
+        actor.username,
+        "kaigo.import",
+        f"kaigo_batch:{batch.id}",
+        {
+            "file": path.name,
+            "sha256": digest,
+            "rows": len(rows),
+            "drafts": len(result.drafts),
+            "unchanged": result.unchanged,
+            "unmatched": len(unmatched),
+            "mode": batch.approval_mode,
+        },
+    )
     return result
 
 
@@ -305,6 +382,13 @@ def list_drafts(
     return list(session.scalars(query))
 
 
+def get_draft(session: Session, actor: User, draft_id: int) -> KaigoDraft:
+    draft = session.get(KaigoDraft, draft_id)
+    if draft is None or not can_see(session, actor, draft.case.cw_user_id):
+        raise ClaimsError(f"下書き {draft_id} は見つからないか、閲覧の権限がありません")
+    return draft
+
+
 def get_batch(session: Session, batch_id: int) -> KaigoBatch:
     batch = session.get(KaigoBatch, batch_id)
     if batch is None:
@@ -317,7 +401,9 @@ def _may_decide(session: Session, actor: User, draft: KaigoDraft) -> None:
     if actor.role == Role.ADMIN:
         return
     if mode == "cw" and actor.id != draft.case.cw_user_id:
-        raise PermissionDenied(f"この取込は担当CWが1件ずつ決定する設定です（ケース {draft.case.case_number} の担当は {draft.case.cw.username}）")
+        raise PermissionDenied(
+            f"この取込は担当CWが1件ずつ決定する設定です（ケース {draft.case.case_number} の担当は {draft.case.cw.username}）"
+        )
     if mode == "sv_batch" and (actor.role != Role.SV or not can_see(session, actor, draft.case.cw_user_id)):
         raise PermissionDenied("この取込は班のSVが一括で決定する設定です")
 
@@ -334,21 +420,39 @@ def decide(
     if approve and current_amounts(session, draft.case_id, draft.insured_number, draft.fiscal_year) != draft.previous:
         raise ClaimsError(f"下書き {draft.id} の作成後に加算が変わっています。最新のファイルを取り込み直してください")
     outcome = "approved" if approve else "rejected"
-    decision = KaigoDecision(draft_id=draft.id, outcome=outcome, mode=draft.batch.approval_mode, decided_by=actor.id,
-                             decision_date=decision_date, note=note.strip())
+    decision = KaigoDecision(
+        draft_id=draft.id,
+        outcome=outcome,
+        mode=draft.batch.approval_mode,
+        decided_by=actor.id,
+        decision_date=decision_date,
+        note=note.strip(),
+    )
     session.add(decision)
     draft.status = outcome
     session.flush()
-    audit.record(session, actor.username, "kaigo.decide", draft.case.case_number,
-                 {"draft": draft.id, "outcome": outcome, "kind": draft.kind, "decision_date": decision_date.isoformat(),
-                  "mode": decision.mode})
+    audit.record(
+        session,
+        actor.username,
+        "kaigo.decide",
+        draft.case.case_number,
+        {
+            "draft": draft.id,
+            "outcome": outcome,
+            "kind": draft.kind,
+            "decision_date": decision_date.isoformat(),
+            "mode": decision.mode,
+        },
+    )
     return decision
 
 
 def approve_batch(session: Session, actor: User, batch: KaigoBatch, decision_date: dt.date) -> list[KaigoDecision]:
     """The SV approves every pending draft of the batch for the cases of their team (admin: all)."""
     if batch.approval_mode != "sv_batch":
-        raise ClaimsError(f"取込 {batch.id} は担当CWが1件ずつ決定する設定（cw）で取り込まれています。`kb-bot kaigo decide` を使ってください")
+        raise ClaimsError(
+            f"取込 {batch.id} は担当CWが1件ずつ決定する設定（cw）で取り込まれています。`kb-bot kaigo decide` を使ってください"
+        )
     require_role(actor, Role.SV, Role.ADMIN)
     drafts = list_drafts(session, actor, batch_id=batch.id)
     if not drafts:
@@ -356,9 +460,22 @@ def approve_batch(session: Session, actor: User, batch: KaigoBatch, decision_dat
     return [decide(session, actor, d, True, decision_date, note="一括承認") for d in drafts]
 
 
-NOTICE_HEADER = ("下書き番号", "ケース番号", "世帯主", "被保険者", "被保険者番号", "年度", "変更の内容", "適用月",
-                 *(f"変更前{m}" for m in MONTH_COLUMNS), *(f"変更後{m}" for m in MONTH_COLUMNS),
-                 "理由", "根拠", "決定日", "決定者")
+NOTICE_HEADER = (
+    "下書き番号",
+    "ケース番号",
+    "世帯主",
+    "被保険者",
+    "被保険者番号",
+    "年度",
+    "変更の内容",
+    "適用月",
+    *(f"変更前{m}" for m in MONTH_COLUMNS),
+    *(f"変更後{m}" for m in MONTH_COLUMNS),
+    "理由",
+    "根拠",
+    "決定日",
+    "決定者",
+)
 
 
 def notices_csv(session: Session, actor: User, batch: KaigoBatch) -> str:
@@ -369,8 +486,23 @@ def notices_csv(session: Session, actor: User, batch: KaigoBatch) -> str:
     for d in list_drafts(session, actor, batch_id=batch.id, status="approved"):
         decision = session.scalar(select(KaigoDecision).where(KaigoDecision.draft_id == d.id))
         assert decision is not None
-        w.writerow([d.id, d.case.case_number, d.case.head_name, d.person_name, d.insured_number, d.fiscal_year,
-                    KIND_LABELS[d.kind], d.effective_month, *d.previous, *d.amounts, d.reason, NOTICE_BASIS,
-                    decision.decision_date.isoformat(), decision.decider.label])
+        w.writerow(
+            [
+                d.id,
+                d.case.case_number,
+                d.case.head_name,
+                d.person_name,
+                d.insured_number,
+                d.fiscal_year,
+                KIND_LABELS[d.kind],
+                d.effective_month,
+                *d.previous,
+                *d.amounts,
+                d.reason,
+                NOTICE_BASIS,
+                decision.decision_date.isoformat(),
+                decision.decider.label,
+            ]
+        )
     audit.record(session, actor.username, "kaigo.notices", f"kaigo_batch:{batch.id}")
     return out.getvalue()

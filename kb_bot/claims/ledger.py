@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from operator import itemgetter
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from kb_bot.claims.calendar import add_months, add_years, parse_month
 from kb_bot.claims.config import ClaimsSettings
@@ -119,33 +121,32 @@ class LedgerError(ValueError):
     """An event that the rules do not allow; the message says why and what to do instead."""
 
 
-@dataclass(frozen=True)
-class Event:
-    """One ledger entry. ``data`` holds JSON values only (dates as ISO strings, money as int)."""
+class Event(NamedTuple):
+    """One ledger entry. ``data`` holds JSON values only (dates as ISO strings, money as int).
+
+    Value types here are named tuples: a fold builds hundreds of thousands of them for the lists.
+    """
 
     id: int
     kind: Kind
     on: dt.date
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = MappingProxyType({})
     reverses: int | None = None
 
 
-@dataclass(frozen=True)
-class Debtor:
+class Debtor(NamedTuple):
     name: str
     relation: str = "本人"
     phone: str = ""
 
 
-@dataclass(frozen=True)
-class Deduction:
+class Deduction(NamedTuple):
     category: str
     amount: int
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Installment:
+class Installment(NamedTuple):
     due: dt.date
     amount: int
 
@@ -183,7 +184,6 @@ class ClaimState:
     offset_requests: tuple[dt.date, ...] = ()
     reckoning: dt.date | None = None
     """起算日 of the prescription: the day after 納期限, moved by renewals."""
-    events: int = 0
     reversed_ids: frozenset[int] = frozenset()
 
     @property
@@ -238,75 +238,91 @@ def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
+_BY_DATE_THEN_ID = itemgetter(2, 0)
+_DAY = dt.timedelta(days=1)
+
+
 def fold(events: Iterable[Event], cfg: ClaimsSettings | None = None) -> ClaimState:
     """The state after ``events`` (any order: they are applied by date, then id)."""
     cfg = cfg or ClaimsSettings()
-    ordered = sorted(events, key=lambda e: (e.on, e.id))
-    reversed_ids = frozenset(e.reverses for e in ordered if e.kind == Kind.REVERSAL and e.reverses is not None)
-    s: dict[str, Any] = {"events": len(ordered), "reversed_ids": reversed_ids}
+    renew_on_plan = "installment_plan" in cfg.prescription_renewal_events
+    renew_on_payment = "payment" in cfg.prescription_renewal_events
+    renew_after_deadline = cfg.dunning_renewal_start == "after_deadline"
+    day = dt.date.fromisoformat
+    ordered = sorted(events, key=_BY_DATE_THEN_ID)
+    reversed_ids = frozenset(e.reverses for e in ordered if e.reverses is not None)
+    s: dict[str, Any] = {"reversed_ids": reversed_ids}
     renewals: list[dt.date] = []
     paid = paid_past = refunded = written_off = reminders = 0
     dunnings: list[tuple[dt.date, dt.date, dt.date]] = []
     offsets: list[dt.date] = []
     payments: list[tuple[dt.date, int]] = []
     last_reminder: dt.date | None = None
+    # plain if/elif on local names, most frequent kinds first: this loop runs for every event in the lists
+    payment, reminder, dunning, plan, assessment, decision = (
+        Kind.PAYMENT,
+        Kind.REMINDER,
+        Kind.DUNNING,
+        Kind.INSTALLMENT_PLAN,
+        Kind.ASSESSMENT,
+        Kind.DECISION,
+    )
     for e in ordered:
-        if e.id in reversed_ids or e.kind == Kind.REVERSAL:
+        kind = e.kind
+        if e.id in reversed_ids or kind == Kind.REVERSAL:
             continue
         d = e.data
-        match e.kind:
-            case Kind.DECISION:
-                months = tuple((parse_month(m), int(a)) for m, a in d["months"])
-                deductions = tuple(
-                    Deduction(x["category"], int(x["amount"]), x.get("note", "")) for x in d.get("deductions", ())
-                )
-                s.update(
-                    basis=Basis(d["basis"]),
-                    decided_on=e.on,
-                    cause=Cause(d.get("cause", Cause.OTHER)),
-                    debtor=Debtor(**d["debtor"]),
-                    months=months,
-                    deductions=deductions,
-                    principal=sum(a for _, a in months) - sum(x.amount for x in deductions),
-                    surcharge=int(d.get("surcharge", 0)),
-                )
-            case Kind.ASSESSMENT:
-                s.update(assessed=int(d["amount"]), assessed_on=e.on, due=_date(d["due"]))
-            case Kind.INSTALLMENT_PLAN:
-                s.update(plan=tuple(Installment(_date(x), int(a)) for x, a in d["schedule"]), plan_on=e.on)
-                if "installment_plan" in cfg.prescription_renewal_events:
-                    renewals.append(e.on + dt.timedelta(days=1))
-            case Kind.PAYMENT:
-                if d.get("refund"):
-                    paid_past += int(d["amount"])
-                else:
-                    paid += int(d["amount"])
-                    payments.append((e.on, int(d["amount"])))
-                    if "payment" in cfg.prescription_renewal_events:
-                        renewals.append(e.on + dt.timedelta(days=1))
-            case Kind.OFFSET_REQUEST:
-                offsets.append(e.on)
-            case Kind.DUNNING:
-                deadline = _date(d["deadline"])
-                dunnings.append((e.on, deadline, _date(d["for_due"])))
-                start = deadline if cfg.dunning_renewal_start == "after_deadline" else e.on
-                renewals.append(start + dt.timedelta(days=1))
-            case Kind.REMINDER:
-                reminders += 1
-                last_reminder = e.on
-            case Kind.RENEWAL:
-                renewals.append(e.on + dt.timedelta(days=1))
-            case Kind.WRITE_OFF:
-                written_off += int(d["amount"])
-            case Kind.REFUND:
-                refunded += int(d["amount"])
-            case Kind.DEBTOR_CHANGE:
-                s["debtor"] = Debtor(d["name"], d.get("relation", ""), d.get("phone", ""))
-            case Kind.TRANSFER_NOTE:
-                pass
+        if kind == payment:
+            if d.get("refund"):
+                paid_past += d["amount"]
+            else:
+                paid += d["amount"]
+                payments.append((e.on, d["amount"]))
+                if renew_on_payment:
+                    renewals.append(e.on + _DAY)
+        elif kind == reminder:
+            reminders += 1
+            last_reminder = e.on
+        elif kind == dunning:
+            deadline = day(d["deadline"])
+            dunnings.append((e.on, deadline, day(d["for_due"])))
+            renewals.append((deadline if renew_after_deadline else e.on) + _DAY)
+        elif kind == plan:
+            s["plan"] = tuple(Installment(day(x), a) for x, a in d["schedule"])
+            s["plan_on"] = e.on
+            if renew_on_plan:
+                renewals.append(e.on + _DAY)
+        elif kind == assessment:
+            s.update(assessed=d["amount"], assessed_on=e.on, due=day(d["due"]))
+        elif kind == decision:
+            months = tuple((parse_month(m), a) for m, a in d["months"])
+            deductions = tuple(
+                Deduction(x["category"], x["amount"], x.get("note", "")) for x in d.get("deductions", ())
+            )
+            s.update(
+                basis=Basis(d["basis"]),
+                decided_on=e.on,
+                cause=Cause(d.get("cause", Cause.OTHER)),
+                debtor=Debtor(**d["debtor"]),
+                months=months,
+                deductions=deductions,
+                principal=sum(a for _, a in months) - sum(x.amount for x in deductions),
+                surcharge=d.get("surcharge", 0),
+            )
+        elif kind == Kind.OFFSET_REQUEST:
+            offsets.append(e.on)
+        elif kind == Kind.RENEWAL:
+            renewals.append(e.on + _DAY)
+        elif kind == Kind.WRITE_OFF:
+            written_off += d["amount"]
+        elif kind == Kind.REFUND:
+            refunded += d["amount"]
+        elif kind == Kind.DEBTOR_CHANGE:
+            s["debtor"] = Debtor(d["name"], d.get("relation", ""), d.get("phone", ""))
+        # TRANSFER_NOTE changes nothing in the state
     due = s.get("due")
     if due is not None:
-        s["reckoning"] = max([due + dt.timedelta(days=1), *renewals])
+        s["reckoning"] = max([due + _DAY, *renewals])
     plan_on = s.get("plan_on")
     if plan_on is not None:
         s["paid_since_plan"] = sum(a for on, a in payments if on >= plan_on)
@@ -353,48 +369,55 @@ def installment_status(state: ClaimState, as_of: dt.date) -> InstallmentStatus |
     return InstallmentStatus(scheduled, state.paid_since_plan, missed, first_missed if missed else None)
 
 
-def status(state: ClaimState, as_of: dt.date) -> Status:
-    if not state.decided:
-        return Status.CANCELLED
-    if state.assessed_on is None:
-        return Status.UNASSESSED
-    if state.balance == 0:
-        return Status.WRITTEN_OFF if state.written_off else Status.PAID
-    if state.prescription_date is not None and as_of >= state.prescription_date:
-        return Status.PRESCRIBED
+class Standing(NamedTuple):
+    """Where a claim stands on a day: everything the lists, alerts and the export ask, computed once."""
+
+    status: Status
+    installments: InstallmentStatus | None
+    due_in_default: dt.date | None
+    """The due date a 督促 on this day would enforce: the earliest missed installment, else 納期限."""
+    overdue: int
+    """Due and unpaid: the missed installments under a plan, else the balance once 納期限 passed."""
+    needs_dunning: dt.date | None
+    """``due_in_default`` when no 督促 has been recorded for it (and the claim is not past 時効)."""
+
+
+def standing(state: ClaimState, as_of: dt.date) -> Standing:
     plan = installment_status(state, as_of)
     if plan is not None:
-        return Status.INSTALLMENTS_MISSED if plan.missed else Status.INSTALLMENTS
-    assert state.due is not None
-    return Status.OVERDUE if as_of > state.due else Status.NOT_DUE
+        due_in_default = plan.first_missed_due
+        overdue = min(plan.missed, state.balance)
+    elif state.due is not None and as_of > state.due:
+        due_in_default, overdue = state.due, state.balance
+    else:
+        due_in_default, overdue = None, 0
+    if not state.decided:
+        st = Status.CANCELLED
+    elif state.assessed_on is None:
+        st = Status.UNASSESSED
+    elif state.balance == 0:
+        st = Status.WRITTEN_OFF if state.written_off else Status.PAID
+    elif state.prescription_date is not None and as_of >= state.prescription_date:
+        st = Status.PRESCRIBED
+    elif plan is not None:
+        st = Status.INSTALLMENTS_MISSED if plan.missed else Status.INSTALLMENTS
+    else:
+        st = Status.OVERDUE if overdue else Status.NOT_DUE
+    waiting = None
+    if st in (Status.OVERDUE, Status.INSTALLMENTS_MISSED) and not any(
+        for_due == due_in_default for _, _, for_due in state.dunnings
+    ):
+        waiting = due_in_default
+    return Standing(st, plan, due_in_default, overdue, waiting)
+
+
+def status(state: ClaimState, as_of: dt.date) -> Status:
+    return standing(state, as_of).status
 
 
 def default_due(state: ClaimState, as_of: dt.date) -> dt.date | None:
     """The due date a 督促 on ``as_of`` would enforce: the earliest missed installment, else 納期限."""
-    plan = installment_status(state, as_of)
-    if plan is not None:
-        return plan.first_missed_due
-    if state.due is not None and as_of > state.due:
-        return state.due
-    return None
-
-
-def overdue_amount(state: ClaimState, as_of: dt.date) -> int:
-    """What is due and unpaid on ``as_of``: the missed installments under a plan, else the balance once 納期限 passed."""
-    plan = installment_status(state, as_of)
-    if plan is not None:
-        return min(plan.missed, state.balance)
-    return state.balance if state.due is not None and as_of > state.due else 0
-
-
-def needs_dunning(state: ClaimState, as_of: dt.date) -> dt.date | None:
-    """The due date still waiting for its 督促 on ``as_of``, or None."""
-    if state.balance == 0 or status(state, as_of) == Status.PRESCRIBED:
-        return None
-    due = default_due(state, as_of)
-    if due is None or any(for_due == due for _, _, for_due in state.dunnings):
-        return None
-    return due
+    return standing(state, as_of).due_in_default
 
 
 @dataclass(frozen=True)
@@ -483,7 +506,9 @@ def _check_decision(state: ClaimState, e: Event) -> None:
     gross = sum(a for _, a in months)
     principal = gross - sum(x["amount"] for x in deductions)
     if principal <= 0:
-        raise LedgerError(f"自立更生費の控除（計 {gross - principal:,}円）が支給額 {gross:,}円 以上です。返還額が残りません")
+        raise LedgerError(
+            f"自立更生費の控除（計 {gross - principal:,}円）が支給額 {gross:,}円 以上です。返還額が残りません"
+        )
     surcharge = e.data.get("surcharge", 0)
     if surcharge:
         if basis != Basis.ART78:
@@ -512,7 +537,9 @@ def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Conte
     try:
         route = Route(e.data.get("route"))
     except ValueError:
-        raise LedgerError("収納の経路は counter（窓口）/ account（口座）/ benefit（保護費からの充当）のどれかです") from None
+        raise LedgerError(
+            "収納の経路は counter（窓口）/ account（口座）/ benefit（保護費からの充当）のどれかです"
+        ) from None
     prescribed_on = at_date.prescription_date
     past = prescribed_on is not None and e.on >= prescribed_on
     if e.data.get("refund"):
@@ -535,7 +562,9 @@ def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Conte
                 f"保護費からの充当には、充当日（{e.on}）より前の日付の申出（施行規則第22条の4の申出書）の記録が必要です"
             )
         if ctx.case_closed_on is not None and e.on >= ctx.case_closed_on:
-            raise LedgerError(f"保護廃止（{ctx.case_closed_on}）後は保護費からの充当はできません。納付書で納付を求めてください")
+            raise LedgerError(
+                f"保護廃止（{ctx.case_closed_on}）後は保護費からの充当はできません。納付書で納付を求めてください"
+            )
 
 
 def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: ClaimsSettings | None = None) -> None:
@@ -618,7 +647,9 @@ def _check_dunning(at_date: ClaimState, e: Event) -> None:
     if at_date.balance == 0:
         raise LedgerError("残高がないので督促はできません")
     if at_date.prescription_date is not None and e.on >= at_date.prescription_date:
-        raise LedgerError(f"時効完成日（{at_date.prescription_date}）を過ぎています。督促ではなく不納欠損の手続をしてください")
+        raise LedgerError(
+            f"時効完成日（{at_date.prescription_date}）を過ぎています。督促ではなく不納欠損の手続をしてください"
+        )
     expected = default_due(at_date, e.on)
     if expected is None:
         if at_date.plan:

@@ -130,6 +130,10 @@ def record_event(
     require_can_manage(session, actor, case.cw)
     if kind == Kind.WRITE_OFF:
         require_role(actor, Role.SV, Role.ADMIN)
+    if kind == Kind.DECISION and (data or {}).get("basis") != claim.basis:
+        raise ClaimsError(
+            f"債権 {claim.id} の根拠条文は {claim.basis} です。別の条文の決定は新しい債権として登録してください"
+        )
     session.execute(select(Claim.id).where(Claim.id == claim.id).with_for_update())
     events = load_events(session, claim.id)
     data = dict(data or {})
@@ -138,8 +142,16 @@ def record_event(
     session.add(row)
     session.flush()
     audit.record(
-        session, actor.username, f"claim.{kind.value}", f"claim:{claim.id}",
-        {"event": row.id, "on": on.isoformat(), "case": case.case_number, **({"reverses": reverses} if reverses else {})},
+        session,
+        actor.username,
+        f"claim.{kind.value}",
+        f"claim:{claim.id}",
+        {
+            "event": row.id,
+            "on": on.isoformat(),
+            "case": case.case_number,
+            **({"reverses": reverses} if reverses else {}),
+        },
     )
     state = fold([*events, to_event(row)], cfg)
     notes = []
@@ -173,25 +185,42 @@ def create_claim(
     elif due is not None:
         raise ClaimsError("納期限は調定日と一緒に指定してください")
     if decision.basis == Basis.ART78 and recorded.state.surcharge:
-        notes.append(f"加算 {recorded.state.surcharge:,}円 を別の行として記録しました（徴収額 {recorded.state.principal:,}円）")
+        notes.append(
+            f"加算 {recorded.state.surcharge:,}円 を別の行として記録しました（徴収額 {recorded.state.principal:,}円）"
+        )
     return claim, notes
 
 
 def assess(
-    session: Session, actor: User, claim: Claim, on: dt.date, due: dt.date, *, cfg: ClaimsSettings,
+    session: Session,
+    actor: User,
+    claim: Claim,
+    on: dt.date,
+    due: dt.date,
+    *,
+    cfg: ClaimsSettings,
     calendar: HolidayCalendar,
 ) -> Recorded:
     """調定 for the decided amount; 納期限 falling on a closed day moves to the next business day."""
     notes: list[str] = []
     due = _roll(due, calendar, "納期限", notes)
     total = state_of(session, claim, cfg).total
-    recorded = record_event(session, actor, claim, Kind.ASSESSMENT, on, {"amount": total, "due": due.isoformat()}, cfg=cfg)
+    recorded = record_event(
+        session, actor, claim, Kind.ASSESSMENT, on, {"amount": total, "due": due.isoformat()}, cfg=cfg
+    )
     recorded.notes[:0] = notes
     return recorded
 
 
 def record_payment(
-    session: Session, actor: User, claim: Claim, on: dt.date, amount: int, route: str, *, cfg: ClaimsSettings,
+    session: Session,
+    actor: User,
+    claim: Claim,
+    on: dt.date,
+    amount: int,
+    route: str,
+    *,
+    cfg: ClaimsSettings,
     refund: bool = False,
 ) -> Recorded:
     data: dict[str, Any] = {"amount": amount, "route": route}
@@ -201,7 +230,13 @@ def record_payment(
 
 
 def record_dunning(
-    session: Session, actor: User, claim: Claim, on: dt.date, *, cfg: ClaimsSettings, calendar: HolidayCalendar,
+    session: Session,
+    actor: User,
+    claim: Claim,
+    on: dt.date,
+    *,
+    cfg: ClaimsSettings,
+    calendar: HolidayCalendar,
     deadline: dt.date | None = None,
 ) -> Recorded:
     """督促 for the due date in default on ``on``; the designated deadline defaults to the setting."""
@@ -220,8 +255,15 @@ def record_dunning(
 
 
 def record_plan(
-    session: Session, actor: User, claim: Claim, on: dt.date, first_due: dt.date, count: int, *,
-    cfg: ClaimsSettings, calendar: HolidayCalendar,
+    session: Session,
+    actor: User,
+    claim: Claim,
+    on: dt.date,
+    first_due: dt.date,
+    count: int,
+    *,
+    cfg: ClaimsSettings,
+    calendar: HolidayCalendar,
 ) -> Recorded:
     """分納: the balance in ``count`` monthly installments from ``first_due`` (each on a business day)."""
     balance = state_of(session, claim, cfg).balance

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kb_bot.settings import Settings
+from kb_bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,12 +33,16 @@ def db_handler(fn: DbHandler) -> Callable[[argparse.Namespace, Settings], int]:
         try:
             engine = open_database(settings.db_url)
         except OperationalError as e:
-            print(f"エラー: データベースに接続できません（{settings.db_url.split('@')[-1]}）: {e.orig}", file=sys.stderr)
+            print(
+                f"エラー: データベースに接続できません（{settings.db_url.split('@')[-1]}）: {e.orig}", file=sys.stderr
+            )
             print("database_url の設定（KB_BOT_DATABASE_URL）とサーバーの状態を確認してください", file=sys.stderr)
             return 2
         try:
             with session_scope(engine) as session:
                 return int(fn(args, settings, session) or 0)
+        except SettingsError:
+            raise  # the CLI reports it with its own exit code
         except ValueError as e:  # UserError, LedgerError, CalendarError, ClaimsError … carry a user message
             print(f"エラー: {e}", file=sys.stderr)
             return 1
@@ -58,7 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     usub = p.add_subparsers(dest="users_command", required=True)
     a = usub.add_parser("add", help="利用者を登録する（パスワードは入力を求めます）")
     a.add_argument("username")
-    a.add_argument("--role", required=True, choices=["cw", "sv", "admin"], help="cw=ケースワーカー, sv=査察指導員, admin=管理者")
+    a.add_argument(
+        "--role", required=True, choices=["cw", "sv", "admin"], help="cw=ケースワーカー, sv=査察指導員, admin=管理者"
+    )
     a.add_argument("--team", help="所属する班の名前（CW）")
     a.add_argument("--display-name", default="", help="画面に出す氏名")
     a.add_argument("--password-stdin", action="store_true", help="パスワードを標準入力の1行目から読む（自動処理用）")
@@ -115,8 +121,13 @@ def _add(args: argparse.Namespace, settings: Settings, session: Session) -> int:
 
     team = _team_or_none(session, args.team)
     user = add_user(
-        session, args.username, args.role, actor=cli_actor(), password=_read_password(args.password_stdin),
-        display_name=args.display_name, team=team,
+        session,
+        args.username,
+        args.role,
+        actor=cli_actor(),
+        password=_read_password(args.password_stdin),
+        display_name=args.display_name,
+        team=team,
     )
     print(f"登録しました: {user.username}（{user.role}{'・' + team.name if team else ''}）")
     return 0
@@ -129,7 +140,9 @@ def _list(args: argparse.Namespace, settings: Settings, session: Session) -> int
     print("ユーザー名\t氏名\t役割\t班\t状態")
     for u in list_users(session):
         team = u.team.name if u.team else "-"
-        print(f"{u.username}\t{u.display_name or '-'}\t{ROLE_LABELS[Role(u.role)]}\t{team}\t{'有効' if u.active else '無効'}")
+        print(
+            f"{u.username}\t{u.display_name or '-'}\t{ROLE_LABELS[Role(u.role)]}\t{team}\t{'有効' if u.active else '無効'}"
+        )
     return 0
 
 

@@ -21,7 +21,9 @@ APPEND_ONLY = ("claim_events", "kaigo_decisions")
 
 
 def _user_fk(column: str, table: str, nullable: bool = False) -> sa.Column:
-    return sa.Column(column, sa.Integer, sa.ForeignKey("users.id", name=f"fk_{table}_{column}_users"), nullable=nullable)
+    return sa.Column(
+        column, sa.Integer, sa.ForeignKey("users.id", name=f"fk_{table}_{column}_users"), nullable=nullable
+    )
 
 
 def upgrade() -> None:
@@ -50,7 +52,9 @@ def upgrade() -> None:
     op.create_table(
         "claim_events",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("claim_id", sa.Integer, sa.ForeignKey("claims.id", name="fk_claim_events_claim_id_claims"), nullable=False),
+        sa.Column(
+            "claim_id", sa.Integer, sa.ForeignKey("claims.id", name="fk_claim_events_claim_id_claims"), nullable=False
+        ),
         sa.Column("kind", sa.String(30), nullable=False),
         sa.Column("on_date", sa.Date, nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
@@ -67,7 +71,9 @@ def upgrade() -> None:
     op.create_table(
         "declarations",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_declarations_case_id_cases"), nullable=False),
+        sa.Column(
+            "case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_declarations_case_id_cases"), nullable=False
+        ),
         sa.Column("type", sa.String(30), nullable=False),
         sa.Column("received_on", sa.Date, nullable=False),
         sa.Column("deadline", sa.Date, nullable=False),
@@ -85,7 +91,9 @@ def upgrade() -> None:
         sa.Column("applicant_name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(10), nullable=False),
         _user_fk("cw_user_id", "applications"),
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_applications_case_id_cases"), nullable=True),
+        sa.Column(
+            "case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_applications_case_id_cases"), nullable=True
+        ),
         sa.Column("applied_on", sa.Date, nullable=False),
         sa.Column("extension_reason", sa.Text, nullable=False),
         sa.Column("decided_on", sa.Date, nullable=True),
@@ -115,7 +123,10 @@ def upgrade() -> None:
         ),
         sa.Column("send_number", sa.String(32), nullable=False),
         sa.Column(
-            "claim_id", sa.Integer, sa.ForeignKey("claims.id", name="fk_dunning_export_rows_claim_id_claims"), nullable=False
+            "claim_id",
+            sa.Integer,
+            sa.ForeignKey("claims.id", name="fk_dunning_export_rows_claim_id_claims"),
+            nullable=False,
         ),
         sa.Column("phone", sa.String(30), nullable=False),
         sa.Column("amount", sa.BigInteger, nullable=False),
@@ -139,9 +150,14 @@ def upgrade() -> None:
         "kaigo_drafts",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column(
-            "batch_id", sa.Integer, sa.ForeignKey("kaigo_batches.id", name="fk_kaigo_drafts_batch_id_kaigo_batches"), nullable=False
+            "batch_id",
+            sa.Integer,
+            sa.ForeignKey("kaigo_batches.id", name="fk_kaigo_drafts_batch_id_kaigo_batches"),
+            nullable=False,
         ),
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_kaigo_drafts_case_id_cases"), nullable=False),
+        sa.Column(
+            "case_id", sa.Integer, sa.ForeignKey("cases.id", name="fk_kaigo_drafts_case_id_cases"), nullable=False
+        ),
         sa.Column("row", sa.Integer, nullable=False),
         sa.Column("insured_number", sa.String(20), nullable=False),
         sa.Column("person_name", sa.String(200), nullable=False),
@@ -160,7 +176,10 @@ def upgrade() -> None:
         "kaigo_decisions",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column(
-            "draft_id", sa.Integer, sa.ForeignKey("kaigo_drafts.id", name="fk_kaigo_decisions_draft_id_kaigo_drafts"), nullable=False
+            "draft_id",
+            sa.Integer,
+            sa.ForeignKey("kaigo_drafts.id", name="fk_kaigo_decisions_draft_id_kaigo_drafts"),
+            nullable=False,
         ),
         sa.Column("outcome", sa.String(10), nullable=False),
         sa.Column("mode", sa.String(10), nullable=False),
@@ -178,8 +197,16 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "kaigo_decisions", "kaigo_drafts", "kaigo_batches", "dunning_export_rows", "dunning_exports",
-        "applications", "declarations", "claim_events", "claims", "cases",
+        "kaigo_decisions",
+        "kaigo_drafts",
+        "kaigo_batches",
+        "dunning_export_rows",
+        "dunning_exports",
+        "applications",
+        "declarations",
+        "claim_events",
+        "claims",
+        "cases",
     ):
         op.drop_table(table)
     if op.get_bind().dialect.name == "postgresql":
