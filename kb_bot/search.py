@@ -27,7 +27,6 @@ CANDIDATES = 50
 class Hit:
     passage: Passage
     score: float
-    ref_match: bool
     period: tuple[str, str]
     """(from, until) of the document, ISO dates, '' = open."""
     current: bool
@@ -176,8 +175,7 @@ class Searcher:
         for i in order:
             p = v.passages[v.position[i]]
             period = v.periods.get(p.source, ("", ""))
-            hits.append(Hit(p, round(final[i], 4), any(i in ids for ids in by_ref.values()), period,
-                            in_force(period, today())))
+            hits.append(Hit(p, round(final[i], 4), period, in_force(period, today())))
 
         unigrams, bigrams = tokenizer.analyze(question)
         # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts (eval/README.md)

@@ -18,12 +18,3 @@ def to_node(p: Passage) -> TextNode:
     meta = {k: getattr(p, k) for k in _META_KEYS}
     meta["headings"] = " / ".join(p.headings)
     return TextNode(id_=p.id, text=p.text, metadata=meta)
-
-
-def from_node(node: TextNode) -> Passage:
-    m = node.metadata
-    headings = tuple(h for h in str(m.get("headings", "")).split(" / ") if h)
-    return Passage(
-        collection=m["collection"], title=m["title"], label=m["label"], text=node.get_content(),
-        source=m["source"], headings=headings, page=m.get("page"), part=m.get("part", 0), id=node.node_id,
-    )
