@@ -24,8 +24,13 @@ run: install
 test: install system-deps
 	$(BIN)/pytest -q
 
-# Debian's headless Chromium for the browser tests; skipped when it is already there or apt is unavailable.
+# Debian's headless Chromium and a Japanese font for the browser tests' screenshots; skipped when already
+# there or when apt is unavailable (the browser tests then skip locally and fail under CI).
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || ( command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) ) || \
-	  echo "chromium not installed: browser tests will be skipped"
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	    (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1) || \
+	    echo "chromium / fonts-noto-cjk not installed: browser tests will be skipped"; \
+	  fi; \
+	fi

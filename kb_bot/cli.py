@@ -18,7 +18,11 @@ from kb_bot.settings import SettingsError, load_settings
 COMMAND_MODULES = [
     "kb_bot.commands.search",
     "kb_bot.commands.users",
+    "kb_bot.commands.claims",
+    "kb_bot.commands.deadlines",
+    "kb_bot.commands.kaigo",
     "kb_bot.commands.evaluate",
+    "kb_bot.commands.serve",
 ]
 
 

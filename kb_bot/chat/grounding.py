@@ -23,6 +23,7 @@ from kb_bot.text import split_sentences
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,、，]\s*\d{1,3})*)\s*\]")
 """[1], [1][2], [1, 2], [1、2] (full-width brackets are NFKC-normalised first)."""
 _ONLY_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern}\s*)+[。．.]?$")
+_LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+\s*")
 _BULLET = re.compile(r"^\s*(?:[-・*•●○◆■□☐✓]|\d+[.)．）]|[（(]\d+[)）])\s*")
 
 
@@ -56,6 +57,11 @@ def sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
         s = raw.strip()
         if not s:
             continue
+        lead = _LEADING_MARKERS.match(s)
+        if lead and out and lead.end() < len(s):  # 「…返還する。[1]不正な…」: [1] closes the sentence before
+            prev, ns = out[-1]
+            out[-1] = (prev + lead.group(0).strip(), ns + markers(lead.group(0)))
+            s = s[lead.end():].strip()
         if _ONLY_MARKERS.match(s) and out:
             prev, ns = out[-1]
             out[-1] = (prev + s, ns + markers(s))

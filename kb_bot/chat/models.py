@@ -112,10 +112,13 @@ class OfficeAnswer(Base):
     answer: Mapped[str] = mapped_column(Text)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     """[{n, label, passage_id, corpus_version, title, collection, page, used}] of the reviewed turn."""
+    kind: Mapped[str] = mapped_column(String(10))
+    """approved (the answer as given) | corrected (the SV's edited answer)."""
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
-    """active (shown) | stale (a cited passage changed: back in the queue, not shown until re-reviewed)."""
+    """active (shown) | stale (a cited passage changed: back in the queue, not shown until re-reviewed) |
+    retired (rejected on re-review)."""
     note: Mapped[str] = mapped_column(Text, default="")
 
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])

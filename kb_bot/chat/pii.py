@@ -48,6 +48,14 @@ _NOT_NAMES = frozenset(
     "利用者 受給者 申請者 被保護者 相談者 扶養義務者 債務者 関係者 代理人 後見人 保証人 家主さん".split()
 )
 
+_NOT_NAME_ENDINGS = tuple("者員師士長課係所店院局会署庁")
+_NOT_NAME_WORDS = frozenset(
+    "同様 模様 仕様 多様 異様 一様 左様 皆様 奥様 王様 神様 仏様 客様 殿様 貴様 各様 今様 外様 若様 姫様 様様 "
+    "奥さん 皆さん 母さん 父さん 兄さん 姉さん 婆さん 爺さん 嫁さん 坊さん 大家さん 氏名 氏子 君主 殿堂".split()
+)
+_HONORIFIC_RUN = re.compile(
+    r"(?:^|(?<=[^一-龥々ァ-ヶー]))(?P<name>[一-龥々]{1,4}|[ァ-ヶー]{2,8})(?P<hon>さん|くん|ちゃん|様|氏|君|殿)(?![子式々相態名主堂])"
+)
 _MASK = re.compile(r"〈[^〈〉]{1,12}\d+〉")
 _CASE = re.compile(
     r"(?:ケース(?:番号|記号番号|記号|No\.?|no\.?|#|ナンバー)?|世帯番号|受給者番号|保護番号|台帳番号|ケース番|被保護者番号)"
@@ -157,6 +165,13 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             nf = words[i + 1][0].feature
             if nf.pos2 == "固有名詞" and nf.pos3 == "人名" and nf.pos4 == "名":
                 spans.append((start, words[i + 1][2]))
+    # MeCab sometimes reads a name + honorific as a verb (翔くん → 翔く+ん): a character-class pass as well.
+    for m in _HONORIFIC_RUN.finditer(text):
+        name = m.group("name")
+        if (name in _NOT_NAMES or name + m.group("hon") in _NOT_NAME_WORDS or name.endswith(_NOT_NAME_ENDINGS)
+                or (m.start() > 0 and text[m.start() - 1] in "おご御")):
+            continue
+        spans.append(m.span("name"))
     return spans
 
 

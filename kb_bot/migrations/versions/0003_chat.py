@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("question", sa.Text, nullable=False),
         sa.Column("answer", sa.Text, nullable=False),
         sa.Column("citations", sa.JSON, nullable=False),
+        sa.Column("kind", sa.String(10), nullable=False),
         _user_fk("reviewer_id", "office_answers"),
         sa.Column("reviewed_at", UTCDateTime, nullable=False),
         sa.Column("status", sa.String(10), nullable=False),

@@ -1,0 +1,253 @@
+"""HTML for answers, citations, SV確認済み回答, history and the queue. Every dynamic text is escaped here.
+
+The disclaimer (kb_bot.DISCLAIMER) is part of :func:`answer_html` itself, so no surface that shows an
+answer can leave it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+
+from kb_bot import DISCLAIMER
+from kb_bot.chat.flags import FLAG_LABELS
+from kb_bot.chat.highlight import spans
+
+JST = dt.timezone(dt.timedelta(hours=9))
+MODE_LABELS = {"extractive": "抽出（資料の文をそのまま引用）", "llm": "LLM（根拠検査済み）",
+               "llm_fallback": "抽出（LLM回答は不採用）"}
+SNIPPET = 180
+
+CSS = """
+.kb-disclaimer{background:#fff7e0;border:1px solid #e0b84c;border-radius:6px;padding:8px 12px;margin:0 0 10px;
+  font-weight:600;color:#6b4a00}
+.kb-answer{font-size:15px;line-height:1.75}
+.kb-answer-text{background:#f6f8fb;border-left:4px solid #3b6ea8;padding:10px 14px;margin:8px 0;white-space:pre-wrap}
+.kb-marker{font-weight:700;color:#2458a6;text-decoration:none;margin:0 1px}
+.kb-abstain{background:#fdecec;border:1px solid #d77;border-radius:6px;padding:10px 14px;margin:8px 0}
+.kb-notice{color:#8a5a00;font-size:13px;margin:4px 0}
+.kb-checklist{border:1px solid #cfd8e3;border-radius:6px;padding:8px 14px;margin:10px 0}
+.kb-checklist h4,.kb-citations h4,.kb-office h4{margin:4px 0 6px;font-size:15px}
+.kb-checklist h5{margin:8px 0 2px;font-size:14px;color:#34495e}
+.kb-checklist ul{list-style:none;padding-left:4px;margin:2px 0}
+.kb-checklist li{margin:3px 0}
+.kb-cite{border:1px solid #dde3ea;border-radius:6px;padding:8px 12px;margin:6px 0;background:#fff}
+.kb-cite-head{font-size:14px}
+.kb-cite-label{font-weight:700}
+.kb-old{background:#eee;color:#a33;border:1px solid #c99;border-radius:4px;padding:0 4px;margin-left:4px;font-size:12px}
+.kb-src{color:#555}
+.kb-cite-snippet{color:#333;margin-top:4px}
+.kb-cite details summary{cursor:pointer;color:#2458a6;font-size:13px;margin-top:4px}
+.kb-cite-full{white-space:pre-wrap;background:#fafafa;padding:6px 8px;border-radius:4px;margin-top:4px}
+mark{background:#ffe98a;padding:0 1px;border-radius:2px}
+.kb-office{border:2px solid #2e8b57;border-radius:8px;padding:8px 14px;margin:10px 0;background:#f1fbf5}
+.kb-badge{display:inline-block;background:#2e8b57;color:#fff;border-radius:4px;padding:0 6px;font-size:12px;
+  font-weight:700;margin-right:6px}
+.kb-badge-pending{background:#c98a00}.kb-badge-rejected{background:#b03a2e}.kb-badge-corrected{background:#2e6f8b}
+.kb-meta{color:#666;font-size:12px;margin-top:8px}
+.kb-flags{font-size:12px;color:#7a4b00}
+.kb-turn{border:1px solid #dde3ea;border-radius:8px;padding:8px 12px;margin:8px 0}
+.kb-turn summary{cursor:pointer}
+.kb-outcome{border-left:4px solid #2e8b57;background:#f1fbf5;padding:6px 10px;margin:6px 0;white-space:pre-wrap}
+.kb-outcome.kb-rejected{border-color:#b03a2e;background:#fdf1f0}
+.kb-alerts{border:1px solid #d9a300;background:#fffaf0;border-radius:6px;padding:6px 12px;margin:4px 0}
+.kb-alerts li.kb-overdue{color:#a11;font-weight:600}
+.kb-header{display:flex;justify-content:space-between;align-items:center;gap:12px}
+.kb-header .kb-user{font-size:14px}
+.kb-progress{color:#2458a6;padding:10px}
+"""
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text or ""), quote=True)
+
+
+def local_time(iso: str) -> str:
+    """An ISO UTC timestamp as JST 「2026-11-26 10:03」."""
+    if not iso:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+def highlighted(text: str, terms: set[str], literals: tuple[str, ...],
+                found: list[tuple[int, int]] | None = None) -> str:
+    out, pos = [], 0
+    for s, e in spans(text, terms, literals) if found is None else found:
+        out.append(esc(text[pos:s]))
+        out.append(f"<mark>{esc(text[s:e])}</mark>")
+        pos = e
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def _snippet(text: str, found: list[tuple[int, int]]) -> str:
+    if len(text) <= SNIPPET:
+        return highlighted(text, set(), (), found)
+    start = max(0, found[0][0] - 40) if found else 0
+    end = start + SNIPPET
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in found if s < end and e > start]
+    return ("…" if start else "") + highlighted(text[start:end], set(), (), inside) + "…"
+
+
+def markers_html(text: str, prefix: str) -> str:
+    """Escape ``text`` and turn [n] into links to the citation ``#{prefix}-{n}``."""
+    escaped = esc(text)
+    return re.sub(r"\[(\d{1,3})\]", lambda m: f'<a class="kb-marker" href="#{prefix}-{m.group(1)}">[{m.group(1)}]</a>',
+                  escaped)
+
+
+def _period(c: dict) -> str:
+    if c.get("current", True):
+        return ""
+    return f'<span class="kb-old">旧 {esc(c.get("valid_from") or "…")}〜{esc(c.get("valid_until") or "")}</span>'
+
+
+def citation_html(c: dict, prefix: str, terms: set[str], literals: tuple[str, ...]) -> str:
+    page = f"・p.{int(c['page'])}" if c.get("page") else ""
+    text = c.get("text", "")
+    found = spans(text, terms, literals)
+    return (
+        f'<div class="kb-cite" id="{prefix}-{int(c["n"])}" data-passage-id="{esc(c.get("passage_id"))}">'
+        f'<div class="kb-cite-head">[{int(c["n"])}] <span class="kb-cite-label">{esc(c["label"])}</span>{_period(c)}'
+        f' <span class="kb-src">— {esc(c.get("collection_name"))}『{esc(c.get("title"))}』{page}</span></div>'
+        f'<div class="kb-cite-snippet">{_snippet(text, found)}</div>'
+        f'<details><summary>全文を表示</summary><div class="kb-cite-full">{highlighted(text, terms, literals, found)}'
+        f'</div></details></div>'
+    )
+
+
+def office_html(o: dict, prefix: str) -> str:
+    kind = "修正して承認" if o.get("kind") == "corrected" else "承認"
+    cites = "".join(
+        f'<li id="{prefix}-{int(c["n"])}">[{int(c["n"])}] {esc(c["label"])} — {esc(c.get("title"))}'
+        f'{"・p." + str(int(c["page"])) if c.get("page") else ""}（索引の版 {esc(c.get("corpus_version"))}）</li>'
+        for c in o.get("citations", []) if c.get("used")
+    ) or "".join(
+        f'<li id="{prefix}-{int(c["n"])}">[{int(c["n"])}] {esc(c["label"])} — {esc(c.get("title"))}</li>'
+        for c in o.get("citations", [])
+    )
+    note = f'<div class="kb-meta">SVのメモ: {esc(o.get("note"))}</div>' if o.get("note") else ""
+    return (
+        f'<div class="kb-office-item"><div><span class="kb-badge">{esc(o.get("label", "SV確認済み回答"))}</span>'
+        f'確認者 {esc(o.get("reviewer"))}・{esc(local_time(o.get("reviewed_at", "")))}（{kind}）</div>'
+        f'<div class="kb-meta">もとの質問: {esc(o.get("question"))}</div>'
+        f'<div class="kb-answer-text">{markers_html(o.get("answer", ""), prefix)}</div>{note}'
+        f'<details><summary>この回答の根拠</summary><ul>{cites}</ul></details></div>'
+    )
+
+
+def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", flags: list[str] | None = None,
+                timings: dict | None = None, status: str = "") -> str:
+    """One answer: disclaimer, SV確認済み回答, the answer text, the checklist, the citations, the meta line."""
+    prefix = f"cite-{turn_id}"
+    hl = a.get("highlight") or {}
+    terms, literals = set(hl.get("terms", [])), tuple(hl.get("literals", []))
+    parts = [f'<div class="kb-answer" data-turn-id="{esc(turn_id)}">',
+             f'<div class="kb-disclaimer" role="note">⚠ {esc(a.get("disclaimer") or DISCLAIMER)}</div>']
+    for i, o in enumerate(a.get("office") or [], start=1):
+        parts.append(f'<section class="kb-office"><h4>SV確認済み回答（似た質問への回答）</h4>{office_html(o, f"office-{turn_id}-{i}")}</section>')
+    if a.get("abstained"):
+        reason = f"（{esc(a.get('reason'))}）" if a.get("reason") else ""
+        parts.append(
+            f'<div class="kb-abstain"><strong>根拠が見つかりませんでした</strong>{reason}<br>{esc(a.get("answer"))}'
+            '<br>下の「SVに確認」から、この質問をSVに送ることができます。</div>'
+        )
+    else:
+        parts.append(f'<div class="kb-answer-text">{markers_html(a.get("answer", ""), prefix)}</div>')
+    if a.get("notice_chat"):
+        parts.append(f'<div class="kb-notice">{esc(a["notice_chat"])}</div>')
+    if a.get("notice"):
+        parts.append(f'<div class="kb-notice">{esc(a["notice"])}</div>')
+    if a.get("checklist") and not a.get("abstained"):
+        groups: dict[str, list[dict]] = {}
+        for item in a["checklist"]:
+            groups.setdefault(item["group"], []).append(item)
+        body = "".join(
+            f"<h5>{esc(g)}</h5><ul>" + "".join(
+                f'<li>☐ {esc(i["text"])} <a class="kb-marker" href="#{prefix}-{int(i["n"])}">[{int(i["n"])}]</a></li>'
+                for i in items) + "</ul>"
+            for g, items in groups.items()
+        )
+        parts.append(f'<section class="kb-checklist"><h4>{esc(a.get("checklist_title"))}</h4>{body}'
+                     '<div class="kb-meta">各項目は資料の記載をそのまま引用しています。事実関係に当てはめて確認してください。</div></section>')
+    title = "近い記載（十分な根拠ではありません）" if a.get("abstained") else "根拠となる記載"
+    cites = "".join(citation_html(c, prefix, terms, literals) for c in a.get("citations") or [])
+    parts.append(f'<section class="kb-citations"><h4>{title}</h4>{cites or "<p>該当する記載はありません</p>"}</section>')
+    meta = [f"索引の版 {esc(a.get('corpus_version'))}", f"検索方式 {esc(a.get('retrieval_mode'))}",
+            f"回答方式 {esc(MODE_LABELS.get(mode, mode))}"]
+    if timings and "total_ms" in timings:
+        meta.append(f"{timings['total_ms']:.0f} ms")
+    parts.append(f'<div class="kb-meta">{"・".join(meta)}</div>')
+    if flags:
+        parts.append(f'<div class="kb-flags">SV確認の対象: {esc("、".join(FLAG_LABELS.get(f, f) for f in flags))}'
+                     f'{"（" + esc(status) + "）" if status else ""}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def outcome_html(t: dict) -> str:
+    """The review outcome of a turn, as the CW sees it."""
+    status = t.get("review_status")
+    if status not in ("approved", "corrected", "rejected"):
+        return ""
+    who = f"{esc(t.get('reviewer'))}・{esc(local_time(t.get('reviewed_at', '')))}"
+    note = f"<div>メモ: {esc(t.get('review_note'))}</div>" if t.get("review_note") else ""
+    if status == "approved":
+        return f'<div class="kb-outcome"><span class="kb-badge">SV承認済み</span>{who}{note}</div>'
+    if status == "corrected":
+        return (f'<div class="kb-outcome"><span class="kb-badge kb-badge-corrected">SVが修正</span>{who}'
+                f'<div><strong>修正後の回答:</strong><br>{markers_html(t.get("corrected_answer", ""), "cite-" + str(t["id"]))}</div>{note}</div>')
+    return f'<div class="kb-outcome kb-rejected"><span class="kb-badge kb-badge-rejected">SV差し戻し</span>{who}{note}</div>'
+
+
+def history_html(turns: list[dict], answers: dict[int, dict] | None = None) -> str:
+    if not turns:
+        return "<p>まだ質問はありません。</p>"
+    rows = []
+    for t in turns:
+        badge = ""
+        if t["review_status"] in ("approved", "corrected", "rejected", "pending"):
+            cls = {"pending": "kb-badge-pending", "rejected": "kb-badge-rejected", "corrected": "kb-badge-corrected"}.get(
+                t["review_status"], "")
+            badge = f'<span class="kb-badge {cls}">{esc(t["status_label"])}</span>'
+        body = ""
+        if answers and t["id"] in answers:
+            body = answer_html(answers[t["id"]], t["id"], t["mode"], t["flags"], t["timings"])
+        rows.append(
+            f'<details class="kb-turn" data-turn-id="{t["id"]}"><summary>{badge}<strong>{esc(t["question"])}</strong>'
+            f' <span class="kb-meta">{esc(local_time(t["created_at"]))}</span></summary>'
+            f'{outcome_html(t)}{body}</details>'
+        )
+    return "".join(rows)
+
+
+def review_html(t: dict) -> str:
+    """A flagged turn as the SV sees it: question, CW comment, flags, answer, citations, history."""
+    a = t.get("answer_json") or {}
+    flags = "、".join(FLAG_LABELS.get(f, f) for f in t.get("flags", []))
+    comment = (f'<div class="kb-outcome"><strong>CWのコメント:</strong> {esc(t["cw_comment"])}</div>'
+               if t.get("cw_comment") else "")
+    hist = "".join(
+        f"<li>{esc(local_time(h['at']))} {esc(h['actor'])}: {esc(h['label'])}{'（' + esc(h['note']) + '）' if h['note'] else ''}</li>"
+        for h in t.get("history", [])
+    )
+    return (
+        f'<div class="kb-review" data-turn-id="{t["id"]}"><div><strong>質問者</strong> {esc(t["user_label"])}'
+        f'（{esc(local_time(t["created_at"]))}）</div><div><strong>質問</strong> {esc(t["question"])}</div>'
+        f'<div class="kb-flags">確認の理由: {esc(flags)}</div>{comment}'
+        f'{answer_html(a, t["id"], t["mode"], None, t.get("timings"))}'
+        f'<details><summary>確認の経過</summary><ul>{hist}</ul></details></div>'
+    )
+
+
+def alerts_html(lines: list[tuple[bool, str]], extra: list[str] | None = None) -> str:
+    items = [f'<li class="{"kb-overdue" if overdue else ""}">{esc(text)}</li>' for overdue, text in lines]
+    items += [f"<li>{esc(x)}</li>" for x in extra or []]
+    if not items:
+        return ""
+    return f'<div class="kb-alerts" id="kb-alerts"><strong>お知らせ</strong><ul>{"".join(items)}</ul></div>'

@@ -1,0 +1,146 @@
+"""Answer composition: extractive sentences with [n], the 63/78 and 自立更生費 checklists, abstention."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kb_bot import DISCLAIMER
+from kb_bot.answer import ABSTAIN_TEXT, Citation, checklist, checklist_topic, compose
+from kb_bot.search import Searcher
+from kb_bot.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cite(n: int, text: str, label: str = "", headings: tuple[str, ...] = ()) -> Citation:
+    return Citation(n=n, label=label or f"L{n}", collection="notices", collection_name="通知集", title="T", text=text,
+                    page=None, source="s", score=1.0, passage_id=f"p{n}", headings=list(headings), valid_from="",
+                    valid_until="", current=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("63条と78条の違いは", "63_78"),
+        ("法63と法78のどちらを適用するか", "63_78"),
+        ("返還金と徴収金のどちらになるか", "63_78"),
+        ("不正受給か返還金かの判断", "63_78"),
+        ("自立更生費として認められるもの", "jiritsu"),
+        ("第78条の2の申出とは", ""),
+        ("63条の返還額の決め方", ""),
+        ("世帯分離の要件", ""),
+    ],
+)
+def test_checklist_topic(question: str, topic: str) -> None:
+    assert checklist_topic(question) == topic
+
+
+def test_63_78_checklist_groups_criteria_by_article_under_their_heading() -> None:
+    text = (
+        "1 法第63条と法第78条の適用の考え方\n"
+        "(1) 法第63条によることが妥当な場合\n"
+        "受給者に不当に受給しようとする意思がなかったことが明らかな場合。\n"
+        "実施機関の側の収入の認定漏れや計算の誤りによって過大に支給していた場合。\n"
+        "(2) 法第78条によることが妥当な場合\n"
+        "ア 届出又は申告について指示をしたにもかかわらず、受給者がこれに応じなかったとき。\n"
+        "イ 届出又は申告に当たり、明らかに作為を加えたとき。\n"
+        "前記(2)に当たる場合であっても、受給者が知り得なかった事情があるときは、法第78条を適用することは適当でない。\n"
+    )
+    extra = cite(2, "督促後も納付されない場合は、滞納処分として財産の差押え等を行うことができる。", "生活保護法 第78条第4項")
+    title, items = checklist("63条と78条の違いは", [cite(1, text), extra])
+    assert "第63条" in title and "第78条" in title
+    groups = {}
+    for i in items:
+        groups.setdefault(i.group, []).append(i.text)
+    g63, g78, caution = (next(v for k, v in groups.items() if k.startswith(p)) for p in ("第63条", "第78条", "判断"))
+    assert any("意思がなかった" in t for t in g63) and any("認定漏れ" in t for t in g63)
+    assert any("応じなかった" in t for t in g78) and any("作為" in t for t in g78)
+    assert any("適当でない" in t for t in caution)  # a negated 78 is a caution, not a 78 criterion
+    assert all(i.n == 1 for i in items)  # the collection-enforcement passage is no decision criterion
+    assert not any(i.text.startswith(("(1)", "(2)", "1 ")) for i in items)  # headings are context, not items
+
+
+def test_jiritsu_checklist_separates_what_cannot_be_deducted() -> None:
+    items = checklist("自立更生費として控除できるものは", [
+        cite(1, "(答) 家電の購入や家屋の補修など自立更生のためにやむを得ない用途に充てた額は、実施機関が認めた範囲で控除できる。"),
+        cite(2, "自立更生費の控除は、法第63条の返還額を定める場合の取扱いであり、法第78条の徴収金には適用されない。"),
+        cite(3, "(問) 自立更生費とは何か。"),
+    ])[1]
+    ok = [i for i in items if i.group.startswith("控除が認められうる")]
+    ng = [i for i in items if i.group.startswith("控除の対象外")]
+    assert [i.n for i in ok] == [1] and ok[0].text.startswith("家電")  # 「(答)」 is dropped
+    assert [i.n for i in ng] == [2]
+    assert all(i.n != 3 for i in items)  # a 問 is not a criterion
+
+
+def test_no_checklist_for_other_questions() -> None:
+    assert checklist("世帯分離の要件", [cite(1, "世帯分離は例外として認められる場合がある。")]) == ("", [])
+
+
+def test_extractive_answer_cites_retrieved_passages(indexed) -> None:  # noqa: ANN001
+    searcher = Searcher(indexed)
+    a = compose(searcher.search("63条と78条の違いは", k=6), searcher.tokenizer())
+    assert not a.abstained
+    assert a.disclaimer == DISCLAIMER
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", a.answer)]
+    assert numbers and set(numbers) <= {c.n for c in a.citations}
+    # every sentence of the answer carries its marker and is quoted from the passage it cites
+    for sentence, n in re.findall(r"(.+?)\[(\d+)\]", a.answer):
+        assert sentence in a.citations[int(n) - 1].text
+    assert a.checklist_title and a.checklist
+    assert {i.n for i in a.checklist} <= set(a.used)
+    assert all(i.text in a.citations[i.n - 1].text for i in a.checklist)
+    labels = [c.label for c in a.citations]
+    assert any("第63条" in x for x in labels) and any("第78条" in x for x in labels)
+    assert "(問)" not in a.answer  # the question part of a Q&A is not an answer
+
+
+def test_abstains_on_weak_evidence_with_near_passages(indexed) -> None:  # noqa: ANN001
+    searcher = Searcher(indexed)
+    a = compose(searcher.search("介護タクシーの運賃の上限はいくらか"), searcher.tokenizer())
+    assert a.abstained
+    assert a.answer == ABSTAIN_TEXT
+    assert a.reason
+    assert a.checklist == []
+
+
+def test_abstain_threshold_comes_from_settings(indexed, monkeypatch) -> None:  # noqa: ANN001
+    q = "自立更生のための費用を控除してよいか"
+    searcher = Searcher(indexed)
+    assert not compose(searcher.search(q), searcher.tokenizer()).abstained
+    monkeypatch.setenv("KB_BOT_ABSTAIN_THRESHOLD", "1.01")
+    strict = Searcher(load_settings())
+    a = compose(strict.search(q), strict.tokenizer())
+    assert a.abstained and a.citations  # still shows the nearest passages
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The bundled sample corpus, indexed once for this module (lexical)."""
+    from ingest.pipeline import ingest
+
+    home = tmp_path_factory.mktemp("sample-home")
+    s = load_settings(home=str(home), embed_model="none")
+    folders = sorted(p for p in (REPO / "corpus").iterdir() if (p / "manifest.toml").exists())
+    ingest(folders, s, progress=False)
+    return Searcher(s)
+
+
+def test_sample_corpus_63_78_checklist_quotes_the_2012_notice(sample) -> None:  # noqa: ANN001
+    a = compose(sample.search("63条と78条のどちらを適用するかの判断基準は", k=8), sample.tokenizer())
+    assert a.checklist_title.startswith("第63条")
+    groups = {i.group for i in a.checklist}
+    assert any(g.startswith("第63条") for g in groups) and any(g.startswith("第78条") for g in groups)
+    texts = " ".join(i.text for i in a.checklist)
+    assert "不正" in texts or "作為" in texts
+    for i in a.checklist:
+        assert i.text in a.citations[i.n - 1].text.replace("答 ", "") or i.text in a.citations[i.n - 1].text
+
+
+def test_sample_corpus_jiritsu_checklist(sample) -> None:  # noqa: ANN001
+    a = compose(sample.search("自立更生費として返還額から控除できるものは", k=8), sample.tokenizer())
+    assert a.checklist_title.startswith("自立更生費")
+    assert any("自立更生" in i.text for i in a.checklist)

@@ -1,0 +1,224 @@
+"""Real-browser end-to-end test: the app in a subprocess, Debian's headless Chromium driven by Playwright.
+
+Flow (the issue's "done when"): a CW logs in, asks a 63/78 question, sees the answer, the citations and the
+flag, and sends it to the SV with a comment; the SV logs in and corrects it; the CW logs back in and sees
+the outcome; a later similar question surfaces the SV-approved answer. Screenshots go to
+``test-artifacts/e2e/`` (gitignored). Skipped only when Chromium is missing and ``CI`` is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kb_bot import DISCLAIMER
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+QUESTION = "保険金を申告せずに使ってしまった場合、63条と78条のどちらを適用するかの判断基準は"
+LATER = "保険金を申告しないで使った場合に63条と78条のどちらを適用するかの判断基準を教えて"
+CORRECTION = ("申告の指示をしていたのに申告せず費消した期間は法第78条、資力の発生から受領までは法第63条で扱う。[1]"
+              "適用はケース診断会議で組織として決める。[2]")
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail("/usr/bin/chromium is required when CI is set (apt-get install -y chromium)")
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python app.py --demo`` on a free loopback port with a fresh KB_BOT_HOME (ingests corpus/)."""
+    _need_chromium()
+    home = tmp_path_factory.mktemp("e2e-home")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_BOT_")}
+    env.update(KB_BOT_HOME=str(home), KB_BOT_EMBED_MODEL="none", PYTHONUNBUFFERED="1")
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--demo", "--port", str(port)], cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited ({proc.returncode}):\n{(home / 'server.log').read_text()}")
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not start:\n{(home / 'server.log').read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    context.set_default_timeout(30_000)
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def shot(page, name: str) -> None:  # noqa: ANN001
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, server: str, user: str, password: str) -> None:  # noqa: ANN001
+    page.goto(server + "/")
+    assert page.url.endswith("/login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_selector("#kb-user:has-text('ログイン中')")
+
+
+def logout(page) -> None:  # noqa: ANN001
+    page.click("#kb-logout")
+    page.wait_for_url("**/login")
+
+
+def ask(page, question: str) -> None:  # noqa: ANN001
+    page.get_by_role("tab", name="質問する").click()
+    page.fill("#kb-question textarea", question)
+    page.click("#kb-ask")
+    page.wait_for_selector("#kb-answer .kb-answer")
+
+
+def test_cw_asks_sv_corrects_cw_sees_outcome_and_office_answer(page, server: str) -> None:  # noqa: ANN001
+    # -- the CW asks a 63/78 question ------------------------------------------------------------------------
+    page.goto(server + "/login")
+    shot(page, "01-login")
+    login(page, server, "cw1", "cw1-demo-pass")
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert "質問する" in tabs and "履歴" in tabs and "SV確認" not in tabs and "管理" not in tabs
+    ask(page, QUESTION)
+    answer = page.locator("#kb-answer")
+    assert DISCLAIMER in answer.inner_text()
+    assert answer.locator(".kb-answer-text .kb-marker").count() >= 1
+    cites = answer.locator(".kb-cite")
+    assert cites.count() >= 3
+    assert all(label.strip() for label in answer.locator(".kb-cite-label").all_inner_texts())
+    cited = answer.locator(".kb-citations").inner_text()
+    assert "第63条" in cited and "第78条" in cited
+    assert answer.locator(".kb-cite mark").count() > 0  # matching words highlighted
+    assert "索引の版" in answer.inner_text()
+    assert answer.locator(".kb-checklist li").count() >= 2  # the 63/78 checklist
+    full = cites.first.locator("details")
+    full.locator("summary").click()  # open the whole passage
+    assert full.locator(".kb-cite-full").is_visible()
+    assert "63条・78条の判断" in answer.locator(".kb-flags").inner_text()  # flagged by rule
+    shot(page, "02-cw-answer")
+
+    page.fill("#kb-review-comment textarea", "申告の指示はケース記録に残っています。78条でよいか確認をお願いします")
+    page.click("#kb-request-review")
+    page.wait_for_selector("#kb-review-status:has-text('SVに送りました')")
+    shot(page, "03-cw-sent-to-sv")
+    logout(page)
+
+    # -- the SV corrects it --------------------------------------------------------------------------------------
+    login(page, server, "sv1", "sv1-demo-pass")
+    assert "SV確認待ち" in page.locator("#kb-alerts-box").inner_text()
+    page.get_by_role("tab", name="SV確認").click()
+    item = page.locator("#kb-queue label", has_text="保険金を申告せずに")
+    item.first.wait_for()
+    shot(page, "04-sv-queue")
+    item.first.click()
+    detail = page.locator("#kb-queue-detail")
+    detail.locator(".kb-review").wait_for()
+    assert "78条でよいか確認をお願いします" in detail.inner_text()  # the CW's comment
+    assert DISCLAIMER in detail.inner_text() and detail.locator(".kb-cite").count() >= 3
+    page.fill("#kb-corrected textarea", CORRECTION)
+    page.fill("#kb-note textarea", "原本で確認済み。ケース診断会議に諮ってください")
+    shot(page, "05-sv-correcting")
+    page.click("#kb-correct")
+    page.wait_for_selector("#kb-queue-result:has-text('修正して承認しました')")
+    shot(page, "06-sv-corrected")
+    logout(page)
+
+    # -- the CW sees the outcome -------------------------------------------------------------------------------
+    login(page, server, "cw1", "cw1-demo-pass")
+    assert "SVが確認した質問が" in page.locator("#kb-alerts-box").inner_text()
+    page.get_by_role("tab", name="履歴").click()
+    turn = page.locator("#kb-history details.kb-turn", has_text="保険金を申告せずに").first
+    turn.wait_for()
+    summary = turn.locator(":scope > summary")
+    assert "SVが修正" in summary.inner_text()
+    summary.click()
+    outcome = turn.locator(".kb-outcome").first
+    assert "申告の指示をしていたのに" in outcome.inner_text() and "ケース診断会議に諮って" in outcome.inner_text()
+    assert "佐藤SV" in outcome.inner_text()
+    shot(page, "07-cw-history-outcome")
+
+    # -- a later similar question surfaces the SV-approved answer ----------------------------------------------
+    ask(page, LATER)
+    office = page.locator("#kb-answer .kb-office")
+    office.wait_for()
+    text = office.inner_text()
+    assert "SV確認済み回答" in text and "佐藤SV" in text and "申告の指示をしていたのに" in text
+    assert DISCLAIMER in page.locator("#kb-answer").inner_text()
+    shot(page, "08-cw-later-question-office-answer")
+
+
+def test_abstain_offers_the_sv_and_roles_hide_other_tabs(page, server: str) -> None:  # noqa: ANN001
+    login(page, server, "cw3", "cw3-demo-pass")
+    ask(page, "明日の天気予報を教えてください")
+    answer = page.locator("#kb-answer")
+    assert "根拠が見つかりませんでした" in answer.inner_text()
+    assert DISCLAIMER in answer.inner_text()
+    assert page.locator("#kb-request-review").is_visible()  # offer to send it to the SV
+    shot(page, "09-cw-abstained")
+    logout(page)
+    login(page, server, "sv2", "sv2-demo-pass")  # the other team's SV: cw1's question is not theirs
+    page.get_by_role("tab", name="SV確認").click()
+    page.wait_for_selector("#kb-queue-count:has-text('確認待ち')")
+    assert page.locator("#kb-queue label", has_text="保険金を申告せずに").count() == 0
+    shot(page, "10-other-team-sv-queue")
+    logout(page)
+    login(page, server, "admin", "admin-demo-pass")
+    page.get_by_role("tab", name="管理").click()
+    page.wait_for_selector("#kb-audit:has-text('review.correct')")
+    shot(page, "11-admin-audit")
