@@ -51,12 +51,24 @@ def normalize(text: str) -> str:
     return text
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+_OPEN, _CLOSE = "(（「『[［【〔", ")）」』]］】〕"
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split Japanese text into sentences at 。！？ and line breaks; empty pieces are dropped."""
+    """Split Japanese text into sentences at 。！？ and line breaks; empty pieces are dropped.
+
+    A 。 inside brackets (「…。」, （…。…）) does not end the sentence around it.
+    """
     out: list[str] = []
     for line in text.splitlines():
-        out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
-    return out
+        depth, start = 0, 0
+        for i, c in enumerate(line):
+            if c in _OPEN:
+                depth += 1
+            elif c in _CLOSE:
+                depth = max(0, depth - 1)
+            elif c in "。！？!?" and depth == 0:
+                out.append(line[start : i + 1])
+                start = i + 1
+        out.append(line[start:])
+    return [s.strip() for s in out if s.strip()]

@@ -62,6 +62,12 @@ def test_text_output_always_carries_the_disclaimer(ingested, capsys):
     assert DISCLAIMER in out and "問13-21" in out
 
 
+def test_text_output_shows_the_63_78_checklist(ingested, capsys):
+    assert main(["ask", "保険金を申告しなかった場合は63条か78条か"]) == 0
+    out = capsys.readouterr().out
+    assert "■ 第63条" in out and "   □ " in out
+
+
 def test_ask_without_index_says_what_to_do(home, capsys):
     assert main(["ask", "63条"]) == 1
     assert "kb-bot ingest" in capsys.readouterr().err

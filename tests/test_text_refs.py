@@ -36,6 +36,11 @@ def test_split_sentences():
     assert split_sentences("返還する。ただし控除できる！\n次の行") == ["返還する。", "ただし控除できる！", "次の行"]
 
 
+def test_a_full_stop_inside_brackets_does_not_end_the_sentence():
+    text = "資力の発生時点(事故時。開始前なら開始時)から返還を求める。「申告する。」と述べた。"
+    assert split_sentences(text) == ["資力の発生時点(事故時。開始前なら開始時)から返還を求める。", "「申告する。」と述べた。"]
+
+
 @pytest.mark.parametrize(("question", "keys"), [
     ("63条と78条の違いは", ["生活保護法 第63条", "生活保護法 第78条"]),
     ("法78の加算は何割まで", ["生活保護法 第78条"]),

@@ -115,6 +115,15 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
     lines = [f"質問: {a.question}", "", a.answer, ""]
+    if a.checklist:
+        lines.append(f"■ {a.checklist_title}")
+        group = None
+        for item in a.checklist:
+            if item.group != group:
+                group = item.group
+                lines.append(f"  {group}")
+            lines.append(f"   □ {item.text} [{item.n}]")
+        lines.append("")
     if a.abstained:
         lines += [f"（{a.reason}）", "", "近い記載:"]
     else:
