@@ -15,7 +15,7 @@ from kb_bot.passage import COLLECTIONS, KINDS, DocumentMeta
 MANIFEST_NAME = "manifest.toml"
 DEFAULT_COLLECTION = "notices"
 
-_TOP_KEYS = {"collection", "document"}
+_TOP_KEYS = {"collection", "document", "sample"}
 _REQUIRED = ("file", "kind", "title")
 _OPTIONAL = ("short_title", "issuer", "date", "number", "effective", "status", "ref_prefix")
 _STATUSES = ("in_force", "superseded")
@@ -57,7 +57,12 @@ def read_manifest(
 
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise ManifestError(f"{path}: 不明な項目 {', '.join(sorted(unknown))} があります。collection と [[document]] だけを書いてください")
+        raise ManifestError(
+            f"{path}: 不明な項目 {', '.join(sorted(unknown))} があります。collection・sample と [[document]] だけを書いてください"
+        )
+    sample = data.get("sample", False)
+    if not isinstance(sample, bool):
+        raise ManifestError(f"{path}: sample は true か false で書いてください（{sample!r}）")
     collection = _string(data.get("collection", default_collection), str(path), "collection")
     if collection not in COLLECTIONS:
         raise ManifestError(f"{path}: collection は {' / '.join(COLLECTIONS)} のいずれかにしてください（{collection!r}）")
@@ -112,6 +117,7 @@ def read_manifest(
             source=source(file),
             collection=collection,
             replaces=tuple(source(_relative_file(r, where)) for r in replaces),
+            sample=sample,
             **fields,
         )
     return out

@@ -14,6 +14,8 @@ from kb_bot.passage import COLLECTIONS
 from kb_bot.search import SearchResult
 from kb_bot.text import split_sentences
 
+SAMPLE_NOTE = "この根拠は kb-bot 同梱のサンプル資料（チームが書いた要旨）で、公式の条文・通知ではありません"
+"""Shown with an answer whose citations include a document marked ``sample = true`` in its manifest."""
 ABSTAIN_TEXT = "資料の中に、この質問に答える十分な根拠が見つかりませんでした。下の「近い記載」を参考に、SVに確認してください。"
 
 
@@ -57,6 +59,7 @@ class Answer:
     as_of: str
     reason: str = ""
     notice: str = ""
+    sample_note: str = ""
     disclaimer: str = DISCLAIMER
     used: list[int] = field(default_factory=list)
     """Citation numbers the answer text refers to."""
@@ -86,7 +89,8 @@ def compose(result: SearchResult, tokenizer, max_sentences: int = 3, from_top: i
         for i, h in enumerate(result.hits, start=1)
     ]
     answer = Answer(result.question, "", result.abstained, citations, result.corpus_version, result.mode,
-                    result.confidence, result.as_of, result.reason, result.notice)
+                    result.confidence, result.as_of, result.reason, result.notice,
+                    sample_note=SAMPLE_NOTE if result.sample else "")
     if result.abstained:
         answer.answer = ABSTAIN_TEXT
         return answer

@@ -40,6 +40,8 @@ class DocumentMeta:
     """in_force | superseded (as declared by the manifest)."""
     ref_prefix: str = ""
     """実施要領 layer: 次 / 局 / 課 (used to build labels such as 局第8-3-(2)-ア)."""
+    sample: bool = False
+    """Written by the kb-bot team as a summary sample (manifest ``sample = true``), not official text."""
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class SearchResult:
     refs: list[str] = field(default_factory=list)
     notice: str = ""
     query_terms: list[str] = field(default_factory=list)
+    sample: bool = False
+    """Some hit comes from a document marked as the team's summary sample (manifest ``sample = true``)."""
 
 
 class Searcher:
@@ -191,8 +193,9 @@ class Searcher:
         abstained = not hits or confidence < self.settings.abstain_threshold
         if abstained and not reason:
             reason = "質問に十分に対応する記載が見つかりません"
+        sample = any(v.docs[h.passage.source].meta.sample for h in hits)
         return SearchResult(question, hits, round(confidence, 4), abstained, reason, mode,
-                            v.corpus_version(as_of), as_of, refs, notice, unigrams)
+                            v.corpus_version(as_of), as_of, refs, notice, unigrams, sample)
 
     @staticmethod
     def _coverage(v: IndexVersion, unigrams: list[str], hits: list[Hit]) -> float:

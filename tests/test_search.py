@@ -68,6 +68,19 @@ def test_text_output_shows_the_63_78_checklist(ingested, capsys):
     assert "■ 第63条" in out and "   □ " in out
 
 
+def test_sample_documents_are_marked_as_such_and_others_are_not(home, mini_corpus, capsys):
+    manifest = mini_corpus[0] / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'collection = "casebook"', 'collection = "casebook"\nsample = true'), encoding="utf-8")
+    assert main(["ingest", *map(str, mini_corpus)]) == 0
+    capsys.readouterr()
+    [from_sample] = ask_json(capsys, "問13-21")
+    [only_law] = ask_json(capsys, "-k", "1", "78条の2の申出")
+    assert "サンプル" in from_sample["sample_note"]
+    assert only_law["citations"][0]["source"] == "handbook/hou.md"
+    assert only_law["sample_note"] == ""
+
+
 def test_ask_without_index_says_what_to_do(home, capsys):
     assert main(["ask", "63条"]) == 1
     assert "kb-bot ingest" in capsys.readouterr().err

@@ -10,7 +10,6 @@ from pathlib import Path
 from kb_bot import DISCLAIMER
 from kb_bot.settings import Settings
 
-SAMPLE_NOTE = "（同梱コーパスはチームが書いた要旨のサンプルで、公式の条文・通知ではありません）"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -136,7 +135,9 @@ def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
         lines.append("    " + body.replace("\n", " "))
     if a.notice:
         lines += ["", a.notice]
-    lines += ["", f"※ {DISCLAIMER}", f"索引 {a.corpus_version}・検索方式 {a.retrieval_mode}{SAMPLE_NOTE}"]
+    lines += ["", f"※ {DISCLAIMER}", f"索引 {a.corpus_version}・検索方式 {a.retrieval_mode}"]
+    if a.sample_note:
+        lines.append(f"※ {a.sample_note}")
     return "\n".join(lines)
 
 

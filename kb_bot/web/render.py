@@ -183,6 +183,8 @@ def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", f
     if timings and "total_ms" in timings:
         meta.append(f"{timings['total_ms']:.0f} ms")
     parts.append(f'<div class="kb-meta">{"・".join(meta)}</div>')
+    if a.get("sample_note"):
+        parts.append(f'<div class="kb-meta kb-sample">{esc(a["sample_note"])}</div>')
     if flags:
         parts.append(f'<div class="kb-flags">SV確認の対象: {esc("、".join(FLAG_LABELS.get(f, f) for f in flags))}'
                      f'{"（" + esc(status) + "）" if status else ""}</div>')
