@@ -113,6 +113,14 @@ def test_superseded_notice_is_found_only_as_of_its_period(settings, tmp_path, ca
     assert "【旧 2020-04-01〜2025-04-01】" in capsys.readouterr().out
 
 
+def test_the_same_text_in_many_places_passes_the_smoke_check(settings, tmp_path, capsys):
+    """More identical passages than the probe's top ten: ties must not fail a healthy index."""
+    body = MINI_CORPUS["casebook/qa.txt"]
+    folders = write_corpus(tmp_path / "dup", {f"copy{i:02d}/qa.txt": body for i in range(12)})
+    assert main(["ingest", "--collection", "casebook", *map(str, folders)]) == 0
+    assert len(current(settings).passages) == 12 * 2
+
+
 def test_bad_manifest_is_a_clear_error_and_changes_nothing(settings, mini_corpus, capsys):
     ingest(*mini_corpus)
     before = current(settings).name
