@@ -8,112 +8,33 @@ the outcome; a later similar question surfaces the SV-approved answer. Screensho
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from kb_bot import DISCLAIMER
+from tests.e2e.harness import REPO, login, need_chromium, running_app
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 QUESTION = "保険金を申告せずに使ってしまった場合、63条と78条のどちらを適用するかの判断基準は"
 LATER = "保険金を申告しないで使った場合に63条と78条のどちらを適用するかの判断基準を教えて"
 CORRECTION = ("申告の指示をしていたのに申告せず費消した期間は法第78条、資力の発生から受領までは法第63条で扱う。[1]"
               "適用はケース診断会議で組織として決める。[2]")
 
 
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail("/usr/bin/chromium is required when CI is set (apt-get install -y chromium)")
-    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python app.py --demo`` on a free loopback port with a fresh KB_BOT_HOME (ingests corpus/)."""
-    _need_chromium()
-    home = tmp_path_factory.mktemp("e2e-home")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_BOT_")}
-    env.update(KB_BOT_HOME=str(home), KB_BOT_EMBED_MODEL="none", PYTHONUNBUFFERED="1")
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--demo", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited ({proc.returncode}):\n{(home / 'server.log').read_text()}")
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not start:\n{(home / 'server.log').read_text()}")
-            time.sleep(0.5)
+    """``python app.py --demo`` with a fresh KB_BOT_HOME (ingests corpus/ on start)."""
+    need_chromium()
+    with running_app(tmp_path_factory.mktemp("e2e-home"), "--demo") as url:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    context.set_default_timeout(30_000)
-    p = context.new_page()
-    yield p
-    context.close()
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def login(page, server: str, user: str, password: str) -> None:  # noqa: ANN001
-    page.goto(server + "/")
-    assert page.url.endswith("/login")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("#login-submit")
-    page.wait_for_selector("#kb-user:has-text('ログイン中')")
 
 
 def logout(page) -> None:  # noqa: ANN001

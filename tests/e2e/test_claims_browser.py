@@ -9,41 +9,17 @@ only when Chromium is missing and ``CI`` is unset.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.e2e.harness import REPO, login, need_chromium, running_app
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts" / "claims"
 KAIGO_SAMPLE = REPO / "tests" / "claims" / "data" / "kaigo-sample.csv"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 CONTACT = "中央市 収納係 03-0000-0000"
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail("/usr/bin/chromium is required when CI is set (apt-get install -y chromium)")
-    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed(db_url: str) -> None:
@@ -118,71 +94,17 @@ def seed(db_url: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python app.py`` on a free loopback port with a fresh, seeded KB_BOT_HOME (no corpus needed here)."""
-    _need_chromium()
+    """``python app.py`` with a fresh, seeded KB_BOT_HOME (no corpus needed here)."""
+    need_chromium()
     home = tmp_path_factory.mktemp("claims-home")
     seed(f"sqlite:///{home / 'kb-bot.sqlite3'}")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_BOT_")}
-    env.update(KB_BOT_HOME=str(home), KB_BOT_EMBED_MODEL="none", PYTHONUNBUFFERED="1",
-               KB_BOT_CLAIMS_OFFICE_CONTACT=CONTACT)
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited ({proc.returncode}):\n{(home / 'server.log').read_text()}")
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not start:\n{(home / 'server.log').read_text()}")
-            time.sleep(0.5)
+    with running_app(home, env={"KB_BOT_CLAIMS_OFFICE_CONTACT": CONTACT}) as url:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ja-JP")
-    context.set_default_timeout(30_000)
-    p = context.new_page()
-    yield p
-    context.close()
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def login(page, server: str, user: str, password: str) -> None:  # noqa: ANN001
-    page.goto(server + "/")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("#login-submit")
-    page.wait_for_selector("#kb-user:has-text('ログイン中')")
 
 
 def choose(page, dropdown: str, text: str) -> None:  # noqa: ANN001
