@@ -696,3 +696,47 @@ def monthly_schedule(
         raise LedgerError(f"分納回数 {count} 回では {total:,}円 を1円以上ずつに分けられません")
     base, rest = divmod(total, count)
     return [(roll(add_months(first_due, i)), base + (rest if i == 0 else 0)) for i in range(count)]
+
+
+def _yen(value: int) -> str:
+    return f"{value:,}円"
+
+
+def describe_event(kind: str, data: Mapping[str, Any]) -> str:
+    """One line describing an event's payload (claim detail in the app and in ``kb-bot claims show``)."""
+
+    parts: list[str] = []
+    if kind == "decision":
+        debtor = data.get("debtor") or {}
+        months = data.get("months") or []
+        if debtor:
+            parts.append(f"債務者 {debtor.get('name', '')}（{debtor.get('relation', '')}）")
+        if months:
+            parts.append(f"支給月 {months[0][0]}〜{months[-1][0]} 計 {_yen(sum(a for _, a in months))}")
+        for d in data.get("deductions") or []:
+            parts.append(f"自立更生費 {d['category']} {_yen(d['amount'])}" + (f"（{d['note']}）" if d.get("note") else ""))
+        if data.get("surcharge"):
+            parts.append(f"加算 {_yen(data['surcharge'])}")
+        if data.get("cause") == "office_error":
+            parts.append("実施機関の過誤")
+        return "・".join(parts)
+    if "amount" in data:
+        parts.append(_yen(data["amount"]))
+    if "route" in data:
+        parts.append(ROUTE_LABELS[Route(data["route"])])
+    if data.get("refund"):
+        parts.append("時効完成後・要還付")
+    if "due" in data:
+        parts.append(f"納期限 {data['due']}")
+    if "deadline" in data:
+        parts.append(f"指定期限 {data['deadline']}（対象の納期限 {data.get('for_due', '')}）")
+    if "schedule" in data:
+        sched = data["schedule"]
+        more = " …" if len(sched) > 3 else ""
+        parts.append(f"{len(sched)}回: " + "、".join(f"{d} {a:,}円" for d, a in sched[:3]) + more)
+    if kind == "debtor_change":
+        parts.append(f"新しい債務者 {data.get('name', '')}（{data.get('relation', '')}）")
+    for key in ("method", "reason", "note"):
+        if data.get(key):
+            parts.append(str(data[key]))
+    return "・".join(parts)

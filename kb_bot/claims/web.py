@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, get_case, visible_cases
 from kb_bot.claims.config import DECLARATION_TYPES, ClaimsSettings, claims_settings
+from kb_bot.claims.ledger import describe_event
 from kb_bot.users import Role, User, require_user, team_members
 
 DEADLINE_ROLES = ("cw", "sv")
@@ -631,7 +632,7 @@ class ClaimsTabs:
                 note = "取消済"
             elif r.on > as_of:
                 note = "基準日より後"
-            ev_rows.append([r.id, r.on.isoformat(), label, event_text(r.kind, r.data), names.get(r.recorded_by, ""),
+            ev_rows.append([r.id, r.on.isoformat(), label, describe_event(r.kind, r.data), names.get(r.recorded_by, ""),
                             note])
             ev_cls.append("kbc-muted" if r.id in st.reversed_ids else ("kbc-done" if r.on > as_of else ""))
         basis = BASIS_LABELS[st.basis] if st.basis else "（決定取消）"
@@ -964,47 +965,6 @@ def _amounts_change(before: Sequence[int], after: Sequence[int]) -> str:
     if not changes:
         return "変更なし" if any(after) else "加算なし"
     return "・".join(changes)
-
-
-def event_text(kind: str, data: dict[str, Any]) -> str:
-    """One line describing an event's payload, for the detail view."""
-    from kb_bot.claims.ledger import ROUTE_LABELS, Route
-
-    parts: list[str] = []
-    if kind == "decision":
-        debtor = data.get("debtor") or {}
-        months = data.get("months") or []
-        if debtor:
-            parts.append(f"債務者 {debtor.get('name', '')}（{debtor.get('relation', '')}）")
-        if months:
-            parts.append(f"支給月 {months[0][0]}〜{months[-1][0]} 計 {yen(sum(a for _, a in months))}")
-        for d in data.get("deductions") or []:
-            parts.append(f"自立更生費 {d['category']} {yen(d['amount'])}" + (f"（{d['note']}）" if d.get("note") else ""))
-        if data.get("surcharge"):
-            parts.append(f"加算 {yen(data['surcharge'])}")
-        if data.get("cause") == "office_error":
-            parts.append("実施機関の過誤")
-        return "・".join(parts)
-    if "amount" in data:
-        parts.append(yen(data["amount"]))
-    if "route" in data:
-        parts.append(ROUTE_LABELS[Route(data["route"])])
-    if data.get("refund"):
-        parts.append("時効完成後・要還付")
-    if "due" in data:
-        parts.append(f"納期限 {data['due']}")
-    if "deadline" in data:
-        parts.append(f"指定期限 {data['deadline']}（対象の納期限 {data.get('for_due', '')}）")
-    if "schedule" in data:
-        sched = data["schedule"]
-        more = " …" if len(sched) > 3 else ""
-        parts.append(f"{len(sched)}回: " + "、".join(f"{d} {a:,}円" for d, a in sched[:3]) + more)
-    if kind == "debtor_change":
-        parts.append(f"新しい債務者 {data.get('name', '')}（{data.get('relation', '')}）")
-    for key in ("method", "reason", "note"):
-        if data.get(key):
-            parts.append(str(data[key]))
-    return "・".join(parts)
 
 
 # -- the wiring -------------------------------------------------------------------------------------------

@@ -365,34 +365,6 @@ def _claim_event(args: argparse.Namespace, settings: Settings, session: Session)
     return 0
 
 
-def _event_summary(kind: str, data: dict[str, Any]) -> str:
-    from kb_bot.claims.ledger import ROUTE_LABELS, Route
-
-    parts = []
-    if "amount" in data:
-        parts.append(f"{data['amount']:,}円")
-    if "route" in data:
-        parts.append(ROUTE_LABELS[Route(data["route"])])
-    if data.get("refund"):
-        parts.append("時効完成後・要還付")
-    if "due" in data:
-        parts.append(f"納期限 {data['due']}")
-    if "deadline" in data:
-        parts.append(f"指定期限 {data['deadline']}（対象の納期限 {data['for_due']}）")
-    if "schedule" in data:
-        parts.append(
-            f"{len(data['schedule'])}回: "
-            + ", ".join(f"{d} {a:,}円" for d, a in data["schedule"][:3])
-            + (" …" if len(data["schedule"]) > 3 else "")
-        )
-    if kind == "decision":
-        parts.append(f"債務者 {data['debtor']['name']}（{data['debtor']['relation']}）")
-    for key in ("method", "reason", "note", "name"):
-        if data.get(key) and kind != "decision":
-            parts.append(str(data[key]))
-    return "・".join(parts)
-
-
 @db_handler
 def _claim_show(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot.claims.config import claims_settings
@@ -402,6 +374,7 @@ def _claim_show(args: argparse.Namespace, settings: Settings, session: Session) 
         STATUS_LABELS,
         Kind,
         bankruptcy_treatment,
+        describe_event,
         installment_status,
         month_split,
         status,
@@ -476,7 +449,7 @@ def _claim_show(args: argparse.Namespace, settings: Settings, session: Session) 
         mark = "（取消済）" if r.id in s.reversed_ids else ""
         target = f" 記録{r.reverses_id}を取消" if r.reverses_id else ""
         print(
-            f"   {r.id:>6} {r.on} {KIND_LABELS[Kind(r.kind)]}{target}{mark} {_event_summary(r.kind, r.data)}".rstrip()
+            f"   {r.id:>6} {r.on} {KIND_LABELS[Kind(r.kind)]}{target}{mark} {describe_event(r.kind, r.data)}".rstrip()
         )
     return 0
 
