@@ -160,6 +160,28 @@ def test_killed_ingest_leaves_the_previous_version_serving(settings, mini_corpus
     assert not list(versions.glob(".build-*"))
 
 
+def test_search_keeps_answering_during_an_ingest_and_then_serves_the_new_version(settings, mini_corpus, tmp_path):
+    ingest(*mini_corpus)
+    searcher = Searcher(settings)
+    before = searcher.version().name
+    big = {f"bulk/part{i}.txt": "第1 合成\n" + "".join(
+        f"問{i + 1}-{j + 1} 合成\n(問) 分納の相談{j}。\n(答) 生活状況を聞いて回数を決める。\n" for j in range(150))
+        for i in range(20)}
+    [bulk] = write_corpus(tmp_path / "big", big)
+    env = {**os.environ, "KB_BOT_HOME": str(settings.home)}
+    proc = subprocess.Popen([sys.executable, "-m", "kb_bot.cli", "ingest", str(bulk), *map(str, mini_corpus)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    answered = 0
+    while proc.poll() is None:
+        hits = searcher.search("78条の2の申出").hits
+        assert hits[0].passage.label == "生活保護法 第78条の2"
+        answered += 1
+    assert proc.returncode == 0, proc.stderr.read().decode()
+    assert answered > 0
+    assert searcher.version().name != before
+    assert searcher.search("分納の相談7").hits[0].passage.source.startswith("bulk/")
+
+
 def test_versions_and_rollback(settings, mini_corpus, capsys):
     ingest(*mini_corpus)
     first = current(settings).name

@@ -117,3 +117,16 @@ def test_dense_path_with_a_tiny_local_model(home, mini_corpus, tiny_model, capsy
     [a] = ask_json(capsys, "63条と78条の違いは")
     assert a["retrieval_mode"] == "hybrid"
     assert {c["label"] for c in a["citations"][:2]} == {"生活保護法 第63条", "生活保護法 第78条"}
+
+
+def test_doctor_reports_index_mode_and_packages(ingested, capsys):
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "パッセージ 6 件" in out
+    assert "検索方式 lexical" in out
+    assert "llama-index-core:" in out and "bm25s:" in out
+
+
+def test_doctor_without_index_says_what_to_do(home, capsys):
+    assert main(["doctor"]) == 0
+    assert "kb-bot ingest" in capsys.readouterr().out
