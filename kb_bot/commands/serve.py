@@ -126,7 +126,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         created = ensure_demo_users(engine)
         if created:
-            print(f"デモユーザーを作成しました: {', '.join(created)}（パスワードは docs/chat.md）")
+            print(f"デモユーザーを作成しました: {', '.join(created)}（パスワードは「ユーザー名-demo-pass」、例: cw1 / cw1-demo-pass。ローカルでの試用専用です）")
         note = demo_note()
     elif not is_loopback(args.host):
         weak = users_with_demo_passwords(engine)
