@@ -210,24 +210,11 @@ def mask(text: str) -> Masked:
             return
         candidates.append((s, e, kind))
 
-    for m in _CASE.finditer(text):
-        add("case", m.span("v"))
-    for m in _CASE_CODE.finditer(text):
-        add("case", m.span("v"))
-    for m in _EMAIL.finditer(text):
-        add("email", m.span("v"))
-    for m in _MYNUMBER.finditer(text):
-        add("mynumber", m.span("v"))
-    for m in _PHONE.finditer(text):
-        add("phone", m.span("v"))
-    for m in _BIRTH_AFTER.finditer(text):
-        add("birth", m.span("v"))
-    for m in _BIRTH_BEFORE.finditer(text):
-        add("birth", m.span("v"))
-    for m in _ADDRESS.finditer(text):
-        add("address", m.span("v"))
-    for m in _ADDRESS_AFTER_WORD.finditer(text):
-        add("address", m.span("v"))
+    for kind, pattern in (("case", _CASE), ("case", _CASE_CODE), ("email", _EMAIL), ("mynumber", _MYNUMBER),
+                          ("phone", _PHONE), ("birth", _BIRTH_AFTER), ("birth", _BIRTH_BEFORE),
+                          ("address", _ADDRESS), ("address", _ADDRESS_AFTER_WORD)):
+        for m in pattern.finditer(text):
+            add(kind, m.span("v"))
     for span in _name_spans(text):
         add("name", span)
 

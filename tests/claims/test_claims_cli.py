@@ -161,39 +161,12 @@ def test_claims_workflow(kb, tmp_path):
     assert kb("claims", "event", "1", "payment", "--on", "2025-05-07", "--amount", "20000", "--actor", "cw1")[0] == 0
     code, out, _ = kb("claims", "event", "1", "dunning", "--on", "2025-05-08", "--actor", "cw1")
     assert code == 0 and "督促を記録しました" in out and "2025-05-19" in out
-    code, _, err = kb(
-        "claims",
-        "event",
-        "1",
-        "payment",
-        "--on",
-        "2025-06-01",
-        "--amount",
-        "5000",
-        "--route",
-        "benefit",
-        "--actor",
-        "cw1",
-    )
-    assert code == 1 and "申出" in err
+    from_benefit = ("claims", "event", "1", "payment", "--on", "2025-06-01", "--amount", "5000",
+                    "--route", "benefit", "--actor", "cw1")
+    code, _, err = kb(*from_benefit)
+    assert code == 1 and "申出" in err  # 保護費からの充当 needs a 申出 first
     assert kb("claims", "event", "1", "offset-request", "--on", "2025-05-20", "--actor", "cw1")[0] == 0
-    assert (
-        kb(
-            "claims",
-            "event",
-            "1",
-            "payment",
-            "--on",
-            "2025-06-01",
-            "--amount",
-            "5000",
-            "--route",
-            "benefit",
-            "--actor",
-            "cw1",
-        )[0]
-        == 0
-    )
+    assert kb(*from_benefit)[0] == 0
     code, _, err = kb(
         "claims", "event", "1", "write-off", "--on", "2025-06-02", "--amount", "1", "--reason", "x", "--actor", "cw1"
     )
