@@ -10,6 +10,7 @@ import datetime as dt
 import tomllib
 from pathlib import Path, PurePosixPath
 
+from kb_bot.errors import UserError
 from kb_bot.passage import COLLECTIONS, KINDS, DocumentMeta
 
 MANIFEST_NAME = "manifest.toml"
@@ -22,7 +23,7 @@ _STATUSES = ("in_force", "superseded")
 _REF_PREFIXES = ("", "次", "局", "課")
 
 
-class ManifestError(Exception):
+class ManifestError(UserError):
     """The manifest cannot be used; the message says what to fix."""
 
 

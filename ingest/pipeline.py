@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb_bot.errors import UserError
 from kb_bot.index.store import DocRecord, IndexStore, IndexVersion, write_version
 from kb_bot.passage import Passage
 from kb_bot.settings import Settings
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 
-class IngestFailed(RuntimeError):
+class IngestFailed(UserError, RuntimeError):
     """The new version could not be built or did not pass its smoke check; the old one still serves."""
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kb_bot.errors import UserError
+
 T = TypeVar("T")
 
 
@@ -99,7 +101,7 @@ def _read_config(path: Path | None) -> dict[str, Any]:
         raise SettingsError(f"設定ファイル {path} の書式が正しくありません: {e}") from None
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A setting has a value that cannot be used; the message says which and how to fix it."""
 
 

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from kb_bot import audit
+from kb_bot import audit, errors
 from kb_bot.db import Base, UTCDateTime, utcnow
 
 
@@ -28,7 +28,7 @@ class Role(StrEnum):
 ROLE_LABELS = {Role.CW: "ケースワーカー", Role.SV: "査察指導員", Role.ADMIN: "管理者"}
 
 
-class UserError(ValueError):
+class UserError(errors.UserError, ValueError):
     """A user-management request that cannot be done; the message says what to do instead."""
 
 

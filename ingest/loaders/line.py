@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kb_bot.errors import UserError
+
 
 @dataclass(frozen=True)
 class Line:
@@ -13,5 +15,5 @@ class Line:
     page: int | None = None
 
 
-class LoadError(Exception):
+class LoadError(UserError):
     """A file cannot be read; the message is one Japanese line telling the user what to do."""

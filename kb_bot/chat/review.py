@@ -15,12 +15,24 @@ States of a turn (``chat_turns.review_status``) and the actions that move it::
 
 Every action is a row in the append-only ``chat_reviews`` (who, when, from → to, note) and an audit entry.
 Approved and corrected answers become SV確認済み回答 (:mod:`kb_bot.chat.office`).
+
+Two rules keep the queue readable:
+
+- *off-topic questions are not queued automatically*: a turn whose only automatic flags are 「根拠なし」/
+  「根拠が弱い」 and that found no passage at all (e.g. a weather question) stays out of the queue; the CW
+  can still send it with 「SVに確認」. A turn with any other flag (63条・78条, 金額 …) is queued as before;
+- *repeats are one item*: pending turns with the same normalised question and the same answer are shown as
+  one :class:`QueueItem` with a count, and an SV's decision on it applies to every turn of the item (the
+  SV確認済み回答 is published once, from the oldest turn).
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,10 +98,20 @@ def _apply(session: Session, turn: ChatTurn, action: str, actor: User | None, no
     return entry
 
 
+WEAK_BASIS_FLAGS = frozenset({"abstained", "low_confidence"})
+
+
+def is_off_topic(flags: Iterable[str], citations: int) -> bool:
+    """A question the sources say nothing about: only weak-basis flags and not one passage found."""
+    flags = set(flags)
+    return bool(flags) and flags <= WEAK_BASIS_FLAGS and citations == 0
+
+
 def flag(session: Session, turn: ChatTurn, flags: Iterable[str]) -> None:
-    """Put a new turn into the queue because of the automatic ``flags`` (system action)."""
+    """Put a new turn into the queue because of the automatic ``flags`` (system action); an off-topic
+    question (:func:`is_off_topic`) is not queued."""
     flags = list(flags)
-    if not flags:
+    if not flags or is_off_topic(flags, len((turn.answer_json or {}).get("citations") or [])):
         return
     _apply(session, turn, "flag", None, note="、".join(flags))
 
@@ -143,6 +165,45 @@ def queue(session: Session, reviewer: User) -> list[ChatTurn]:
     return list(session.scalars(query.order_by(ChatTurn.queued_at, ChatTurn.id)))
 
 
+_TRAILING = re.compile(r"[\s?？。.!！、,]+$")
+
+
+def repeat_key(turn: ChatTurn) -> tuple[str, str]:
+    """Turns with the same key are repeats: the question (NFKC, no spaces, no trailing punctuation) and the
+    answer text."""
+    question = re.sub(r"\s+", "", unicodedata.normalize("NFKC", turn.question))
+    return _TRAILING.sub("", question), turn.answer.strip()
+
+
+@dataclass
+class QueueItem:
+    """One line of the SV queue: a pending turn and its repeats (oldest first)."""
+
+    turns: list[ChatTurn] = field(default_factory=list)
+
+    @property
+    def first(self) -> ChatTurn:
+        return self.turns[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.turns)
+
+
+def queue_items(session: Session, reviewer: User) -> list[QueueItem]:
+    """The reviewer's queue with repeats merged, ordered by the oldest turn of each item."""
+    items: dict[tuple[str, str], QueueItem] = {}
+    for turn in queue(session, reviewer):
+        items.setdefault(repeat_key(turn), QueueItem()).turns.append(turn)
+    return list(items.values())
+
+
+def _repeats(session: Session, reviewer: User, turn: ChatTurn) -> list[ChatTurn]:
+    """The other pending turns of ``turn``'s queue item."""
+    key = repeat_key(turn)
+    return [t for t in queue(session, reviewer) if t.id != turn.id and repeat_key(t) == key]
+
+
 def open_for_review(session: Session, reviewer: User, turn_id: int) -> ChatTurn:
     turn = session.get(ChatTurn, turn_id)
     if turn is None:
@@ -175,11 +236,21 @@ def _publish(session: Session, turn: ChatTurn, reviewer: User, kind: str, text: 
     return oa
 
 
+def _decide_repeats(session: Session, reviewer: User, turn: ChatTurn, repeats: list[ChatTurn], action: str,
+                    note: str, corrected: str = "") -> None:
+    for other in repeats:
+        _apply(session, other, action, reviewer, note=note, corrected=corrected)
+        audit.record(session, reviewer.username, f"review.{action}", f"turn:{other.id}",
+                     {"owner": other.user.username, "repeat_of": turn.id})
+
+
 def approve(session: Session, reviewer: User, turn_id: int, note: str = "") -> ChatTurn:
     turn = _for_action(session, reviewer, turn_id)
+    repeats = _repeats(session, reviewer, turn)
     _apply(session, turn, "approve", reviewer, note=note.strip())
     _publish(session, turn, reviewer, "approved", turn.answer, note.strip())
     audit.record(session, reviewer.username, "review.approve", f"turn:{turn.id}", {"owner": turn.user.username})
+    _decide_repeats(session, reviewer, turn, repeats, "approve", note.strip())
     return turn
 
 
@@ -190,9 +261,11 @@ def correct(session: Session, reviewer: User, turn_id: int, corrected_answer: st
     turn = _for_action(session, reviewer, turn_id)
     if corrected_answer == turn.answer.strip():
         raise ReviewError("回答が修正されていません。そのままでよければ「承認」を選んでください")
+    repeats = _repeats(session, reviewer, turn)
     _apply(session, turn, "correct", reviewer, note=note.strip(), corrected=corrected_answer)
     _publish(session, turn, reviewer, "corrected", corrected_answer, note.strip())
     audit.record(session, reviewer.username, "review.correct", f"turn:{turn.id}", {"owner": turn.user.username})
+    _decide_repeats(session, reviewer, turn, repeats, "correct", note.strip(), corrected_answer)
     return turn
 
 
@@ -201,11 +274,13 @@ def reject(session: Session, reviewer: User, turn_id: int, note: str) -> ChatTur
     if not note:
         raise ReviewError("差し戻しの理由（メモ）を入力してください")
     turn = _for_action(session, reviewer, turn_id)
+    repeats = _repeats(session, reviewer, turn)
     _apply(session, turn, "reject", reviewer, note=note)
     oa = session.scalar(select(OfficeAnswer).where(OfficeAnswer.turn_id == turn.id))
     if oa is not None:
         oa.status = "retired"
     audit.record(session, reviewer.username, "review.reject", f"turn:{turn.id}", {"owner": turn.user.username})
+    _decide_repeats(session, reviewer, turn, repeats, "reject", note)
     return turn
 
 

@@ -194,13 +194,29 @@ class ChatService:
             ) or 0
 
     def pending_count(self, reviewer_id: int) -> int:
+        """Items waiting for the reviewer (repeats count once, as in :meth:`queue_items`)."""
         with session_scope(self.engine) as session:
-            return len(review.queue(session, _user(session, reviewer_id)))
+            return len(review.queue_items(session, _user(session, reviewer_id)))
 
     # -- the SV's side --------------------------------------------------------------------------------
     def queue(self, reviewer_id: int) -> list[dict]:
         with session_scope(self.engine) as session:
             return [turn_view(t) for t in review.queue(session, _user(session, reviewer_id))]
+
+    def queue_items(self, reviewer_id: int) -> list[dict]:
+        """The queue as the SV sees it: one dict per item (its oldest turn's view) with ``count``,
+        ``turn_ids``, every asker (``askers``) and every CW comment (``comments``)."""
+        with session_scope(self.engine) as session:
+            out = []
+            for item in review.queue_items(session, _user(session, reviewer_id)):
+                view = turn_view(item.first)
+                view["count"] = item.count
+                view["turn_ids"] = [t.id for t in item.turns]
+                view["askers"] = list(dict.fromkeys(t.user.label for t in item.turns))
+                view["flags"] = list(dict.fromkeys(f for t in item.turns for f in (t.flags or [])))
+                view["comments"] = [t.cw_comment for t in item.turns if t.cw_comment]
+                out.append(view)
+            return out
 
     def open_for_review(self, reviewer_id: int, turn_id: int) -> dict:
         with session_scope(self.engine) as session:

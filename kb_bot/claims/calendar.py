@@ -14,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from kb_bot.claims.config import ClaimsSettings
+from kb_bot.errors import UserError
 
 
-class CalendarError(ValueError):
+class CalendarError(UserError, ValueError):
     """The holiday calendar is missing or does not cover a date; the message says how to fix it."""
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kb_bot import audit
 from kb_bot.claims.models import Case
+from kb_bot.errors import UserError
 from kb_bot.users import PermissionDenied, Role, User, get_user, require_role, visible_user_ids
 
 MOBILE = re.compile(r"0[789]0\d{8}")
@@ -23,7 +24,7 @@ CASE_NUMBER = re.compile(r"[0-9A-Za-z\-]{1,30}")
 CASE_CSV_COLUMNS = ("case_number", "cw", "head_name", "phone", "birth_date", "closed_on")
 
 
-class ClaimsError(ValueError):
+class ClaimsError(UserError, ValueError):
     """A request the claims module cannot carry out; the message says what to do instead."""
 
 

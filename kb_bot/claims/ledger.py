@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from kb_bot.claims.calendar import add_months, add_years, parse_month
 from kb_bot.claims.config import ClaimsSettings
+from kb_bot.errors import UserError
 
 NEW_EVENT_ID = sys.maxsize
 """Id for an event not stored yet: it sorts after every stored one on its date."""
@@ -117,7 +118,7 @@ STATUS_LABELS = {
 }
 
 
-class LedgerError(ValueError):
+class LedgerError(UserError, ValueError):
     """An event that the rules do not allow; the message says why and what to do instead."""
 
 

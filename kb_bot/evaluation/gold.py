@@ -26,6 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb_bot.errors import UserError
+
 CATEGORIES = {
     "63_78": "63条か78条か",
     "jiritsu": "自立更生費",
@@ -64,7 +66,7 @@ class GoldItem:
                 "split": self.split}
 
 
-class GoldError(ValueError):
+class GoldError(UserError, ValueError):
     """The gold file cannot be used; ``problems`` lists every problem found, each with its line."""
 
     def __init__(self, path: str, problems: list[str]) -> None:

@@ -27,13 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kb_bot.errors import UserError
 from kb_bot.passage import DocumentMeta, Passage
 
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 
 
-class IndexUnavailable(RuntimeError):
+class IndexUnavailable(UserError, RuntimeError):
     """The index cannot be used; the message says what to do."""
 
 

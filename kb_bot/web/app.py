@@ -189,11 +189,10 @@ class WebApp:
     def _chat_tab(self) -> None:
         import gradio as gr
 
-        from kb_bot.index.store import IndexUnavailable
-
         gr.Markdown("生活保護手帳・別冊問答集・関係法令通知集から、根拠となる記載を示して答えます。"
                     "個人が特定できる情報（氏名・ケース番号など）は入力しないでください。")
-        question = gr.Textbox(label="質問", lines=2, max_lines=8, elem_id="kb-question",
+        question = gr.Textbox(label="質問（Enterで送信、Shift+Enterで改行）", lines=1, max_lines=8,
+                              elem_id="kb-question",
                               placeholder="例: 保険金を申告せずに使ってしまった場合、63条と78条のどちらになりますか")
         ask = gr.Button("質問する", variant="primary", elem_id="kb-ask")
         answer = gr.HTML("", elem_id="kb-answer")
@@ -204,30 +203,28 @@ class WebApp:
             send = gr.Button("SVに確認", elem_id="kb-request-review")
         status = gr.HTML("", elem_id="kb-review-status")
 
+        def ready(html: str, turn_id: int | None, review: bool, note: str) -> tuple:
+            return html, turn_id, gr.Group(visible=review), note, gr.Button(interactive=True, value="質問する")
+
         def on_ask(q: str, request: gr.Request):  # noqa: ANN202
             v = self.viewer(request)
-            if not (q or "").strip():
-                yield "", None, gr.Group(visible=False), _message("err", "質問を入力してください")
+            q = (q or "").strip()
+            if not q:
+                yield ready(_message("err", "質問を入力してください"), None, False, "")
                 return
-            yield ('<div class="kb-progress">回答を作成しています…（資料を検索しています）</div>', None,
-                   gr.Group(visible=False), "")
+            yield ('<div class="kb-progress">回答を作成しています…（資料を検索しています）'
+                   f'<div class="kb-question">質問: {render.esc(q)}</div></div>', None, gr.Group(visible=False), "",
+                   gr.Button(interactive=False, value="回答を作成中…"))
             try:
                 r = self.service.ask(v.id, q)
-            except IndexUnavailable as e:
-                yield "", None, gr.Group(visible=False), _message("err", str(e))
-                return
             except UserError as e:
-                yield "", None, gr.Group(visible=False), _message("err", str(e))
+                yield ready(_message("err", str(e)), None, False, "")
                 return
-            payload = r.payload
-            html = render.answer_html(payload, r.turn_id, r.mode, r.flags, r.timings,
-                                      "SV確認待ちに入りました" if r.review_status == "pending" else "")
-            note = ""
-            if r.review_status == "pending":
-                note = _message("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。")
-            elif r.answer.abstained:
-                note = _message("info", "根拠が見つからなかったため、SVに確認することをおすすめします。")
-            yield html, r.turn_id, gr.Group(visible=True), note
+            queued = r.review_status == "pending"
+            html = render.answer_html(r.payload, r.turn_id, r.mode, r.flags if queued else None, r.timings,
+                                      "SV確認待ちに入りました" if queued else "", queued=queued)
+            note = _message("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。") if queued else ""
+            yield ready(html, r.turn_id, True, note)
 
         def on_send(turn_id: int | None, text: str, request: gr.Request):  # noqa: ANN202
             v = self.viewer(request)
@@ -235,14 +232,14 @@ class WebApp:
                 return _message("err", "先に質問してください"), text
             try:
                 self.service.request_review(v.id, int(turn_id), text or "")
-            except (UserError, PermissionDenied) as e:
+            except UserError as e:
                 return _message("err", str(e)), text
             return _message("ok", "SVに送りました。確認の結果は「履歴」タブに表示されます。"), ""
 
-        outs = [answer, turn_state, review_box, status]
-        ask.click(on_ask, [question], outs, api_name="ask", api_visibility="undocumented",
-                  concurrency_id="chat")
-        question.submit(on_ask, [question], outs, api_visibility="private", concurrency_id="chat")
+        # One event for the button and Enter: a question asked while one is being answered waits and is
+        # answered next (never dropped); the button is disabled meanwhile and every answer names its question.
+        gr.on([ask.click, question.submit], on_ask, [question], [answer, turn_state, review_box, status, ask],
+              api_name="ask", api_visibility="undocumented", concurrency_id="chat", trigger_mode="always_last")
         send.click(on_send, [turn_state, comment], [status, comment], api_visibility="private")
 
     # -- history ------------------------------------------------------------------------------------------

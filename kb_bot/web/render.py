@@ -18,6 +18,7 @@ from kb_bot.chat.highlight import spans
 JST = dt.timezone(dt.timedelta(hours=9))
 MODE_LABELS = {"extractive": "抽出（資料の文をそのまま引用）", "llm": "LLM（根拠検査済み）",
                "llm_fallback": "抽出（LLM回答は不採用）"}
+RETRIEVAL_LABELS = {"hybrid": "語句＋意味の併用", "lexical": "語句検索", "dense": "意味検索"}
 SNIPPET = 180
 
 CSS = """
@@ -57,6 +58,9 @@ mark{background:#ffe98a;padding:0 1px;border-radius:2px}
 .kb-header{display:flex;justify-content:space-between;align-items:center;gap:12px}
 .kb-header .kb-user{font-size:14px}
 .kb-progress{color:#2458a6;padding:10px}
+.kb-question{font-weight:600;margin:0 0 8px;white-space:pre-wrap}
+.kb-header .kb-user a{white-space:nowrap}
+.kb-queue-line{white-space:normal}
 """
 
 
@@ -141,22 +145,30 @@ def office_html(o: dict, prefix: str) -> str:
     )
 
 
+def abstention_html(reason: str, queued: bool | None) -> str:
+    """The box for an answer without sufficient basis: one statement, and where the question went."""
+    where = {True: "この質問は自動でSV確認に回りました。",
+             False: "SVに確認する場合は、下の「SVに確認」から送ってください。", None: ""}[queued]
+    why = f"（{esc(reason)}）" if reason else ""
+    return (f'<div class="kb-abstain"><strong>資料の中に、この質問に答える十分な根拠は見つかりませんでした。</strong>'
+            f'{why}{"<br>" + esc(where) if where else ""}</div>')
+
+
 def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", flags: list[str] | None = None,
-                timings: dict | None = None, status: str = "") -> str:
-    """One answer: disclaimer, SV確認済み回答, the answer text, the checklist, the citations, the meta line."""
+                timings: dict | None = None, status: str = "", queued: bool | None = None) -> str:
+    """One answer: the question, disclaimer, SV確認済み回答, the answer text, the checklist, the citations, the
+    meta line. ``queued`` says (for a new answer) whether the turn went to the SV automatically."""
     prefix = f"cite-{turn_id}"
     hl = a.get("highlight") or {}
     terms, literals = set(hl.get("terms", [])), tuple(hl.get("literals", []))
-    parts = [f'<div class="kb-answer" data-turn-id="{esc(turn_id)}">',
-             f'<div class="kb-disclaimer" role="note">⚠ {esc(a.get("disclaimer") or DISCLAIMER)}</div>']
+    parts = [f'<div class="kb-answer" data-turn-id="{esc(turn_id)}">']
+    if a.get("question"):
+        parts.append(f'<div class="kb-question">質問: {esc(a["question"])}</div>')
+    parts.append(f'<div class="kb-disclaimer" role="note">⚠ {esc(a.get("disclaimer") or DISCLAIMER)}</div>')
     for i, o in enumerate(a.get("office") or [], start=1):
         parts.append(f'<section class="kb-office"><h4>SV確認済み回答（似た質問への回答）</h4>{office_html(o, f"office-{turn_id}-{i}")}</section>')
     if a.get("abstained"):
-        reason = f"（{esc(a.get('reason'))}）" if a.get("reason") else ""
-        parts.append(
-            f'<div class="kb-abstain"><strong>根拠が見つかりませんでした</strong>{reason}<br>{esc(a.get("answer"))}'
-            '<br>下の「SVに確認」から、この質問をSVに送ることができます。</div>'
-        )
+        parts.append(abstention_html(a.get("reason") or "", queued))
     else:
         parts.append(f'<div class="kb-answer-text">{markers_html(a.get("answer", ""), prefix)}</div>')
     if a.get("notice_chat"):
@@ -175,10 +187,12 @@ def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", f
         )
         parts.append(f'<section class="kb-checklist"><h4>{esc(a.get("checklist_title"))}</h4>{body}'
                      '<div class="kb-meta">各項目は資料の記載をそのまま引用しています。事実関係に当てはめて確認してください。</div></section>')
-    title = "近い記載（十分な根拠ではありません）" if a.get("abstained") else "根拠となる記載"
     cites = "".join(citation_html(c, prefix, terms, literals) for c in a.get("citations") or [])
-    parts.append(f'<section class="kb-citations"><h4>{title}</h4>{cites or "<p>該当する記載はありません</p>"}</section>')
-    meta = [f"索引の版 {esc(a.get('corpus_version'))}", f"検索方式 {esc(a.get('retrieval_mode'))}",
+    if cites:
+        title = "近い記載（参考。十分な根拠ではありません）" if a.get("abstained") else "根拠となる記載"
+        parts.append(f'<section class="kb-citations"><h4>{title}</h4>{cites}</section>')
+    retrieval = a.get("retrieval_mode") or ""
+    meta = [f"索引の版 {esc(a.get('corpus_version'))}", f"検索方式 {esc(RETRIEVAL_LABELS.get(retrieval, retrieval))}",
             f"回答方式 {esc(MODE_LABELS.get(mode, mode))}"]
     if timings and "total_ms" in timings:
         meta.append(f"{timings['total_ms']:.0f} ms")
@@ -219,7 +233,8 @@ def history_html(turns: list[dict], answers: dict[int, dict] | None = None) -> s
             badge = f'<span class="kb-badge {cls}">{esc(t["status_label"])}</span>'
         body = ""
         if answers and t["id"] in answers:
-            body = answer_html(answers[t["id"]], t["id"], t["mode"], t["flags"], t["timings"])
+            flags = t["flags"] if t["review_status"] != "none" else None
+            body = answer_html(answers[t["id"]], t["id"], t["mode"], flags, t["timings"])
         rows.append(
             f'<details class="kb-turn" data-turn-id="{t["id"]}"><summary>{badge}<strong>{esc(t["question"])}</strong>'
             f' <span class="kb-meta">{esc(local_time(t["created_at"]))}</span></summary>'
@@ -228,12 +243,37 @@ def history_html(turns: list[dict], answers: dict[int, dict] | None = None) -> s
     return "".join(rows)
 
 
-def review_html(t: dict) -> str:
-    """A flagged turn as the SV sees it: question, CW comment, flags, answer, citations, history."""
+def flag_labels(flags: list[str]) -> str:
+    return "、".join(FLAG_LABELS.get(f, f) for f in flags)
+
+
+def queue_choice(item: dict) -> str:
+    """One line of the SV queue (plain text for the picker): who, when, how often, the question, why it is
+    there and the CW's comment."""
+    repeat = f"（同じ質問 {item['count']} 件）" if item["count"] > 1 else ""
+    comments = " / ".join(c.replace("\n", " ") for c in item["comments"])
+    line = (f"#{item['id']} {local_time(item['queued_at'])} {'、'.join(item['askers'])}{repeat}: "
+            f"{item['question'][:50]} ［理由: {flag_labels(item['flags']) or 'なし'}］")
+    return line + (f" ［コメント: {comments[:60]}］" if comments else "")
+
+
+def queue_count(items: list[dict]) -> str:
+    if not items:
+        return "確認待ちの質問はありません"
+    turns = sum(i["count"] for i in items)
+    return f"確認待ち {len(items)} 件" + (f"（同じ質問をまとめる前は {turns} 件）" if turns != len(items) else "")
+
+
+def review_html(t: dict, item: dict | None = None) -> str:
+    """A flagged turn as the SV sees it: question, CW comments, flags, answer, citations, history; with its
+    queue ``item``, how many repeats the decision covers and every asker's comment."""
     a = t.get("answer_json") or {}
-    flags = "、".join(FLAG_LABELS.get(f, f) for f in t.get("flags", []))
-    comment = (f'<div class="kb-outcome"><strong>CWのコメント:</strong> {esc(t["cw_comment"])}</div>'
-               if t.get("cw_comment") else "")
+    flags = flag_labels((item or t).get("flags", []))
+    comments = (item or {}).get("comments") or ([t["cw_comment"]] if t.get("cw_comment") else [])
+    comment = "".join(f'<div class="kb-outcome"><strong>CWのコメント:</strong> {esc(c)}</div>' for c in comments)
+    if item and item["count"] > 1:
+        comment += (f'<div class="kb-meta">同じ質問・同じ回答が {item["count"]} 件あります'
+                    f'（{esc("、".join(item["askers"]))}）。判断はその全件に適用されます。</div>')
     hist = "".join(
         f"<li>{esc(local_time(h['at']))} {esc(h['actor'])}: {esc(h['label'])}{'（' + esc(h['note']) + '）' if h['note'] else ''}</li>"
         for h in t.get("history", [])

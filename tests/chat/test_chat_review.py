@@ -40,9 +40,13 @@ def test_state_machine_shape() -> None:
                 next_status(done, action)  # a decision is never silently overwritten
 
 
-def _plain_turn(service, user_id: int) -> int:  # noqa: ANN001
-    """A turn that no automatic rule flags."""
-    r = service.ask(user_id, "自立更生のための費用を控除してよいか")
+PLAIN_QUESTIONS = ("自立更生のための費用を控除してよいか", "自立更生のための費用は控除できるか",
+                   "自立更生のための費用を収入から控除できるか")
+
+
+def _plain_turn(service, user_id: int, variant: int = 0) -> int:  # noqa: ANN001
+    """A turn that no automatic rule flags (the variants are different questions, never repeats)."""
+    r = service.ask(user_id, PLAIN_QUESTIONS[variant])
     assert r.review_status == "none", r.flags
     return r.turn_id
 
@@ -111,7 +115,7 @@ def test_an_sv_does_not_review_their_own_question(service, people) -> None:  # n
 
 
 def test_approve_correct_reject_record_who_and_when(service, people, engine) -> None:  # noqa: ANN001
-    a, b, c = (_plain_turn(service, people.cw1) for _ in range(3))
+    a, b, c = (_plain_turn(service, people.cw1, i) for i in range(3))
     for t in (a, b, c):
         service.request_review(people.cw1, t, "確認をお願いします")
     assert service.act(people.sv1, a, "approve", "問題なし")["review_status"] == "approved"
@@ -202,3 +206,43 @@ def test_requeue_when_a_cited_passage_changes(service, people, engine) -> None: 
     with session_scope(engine) as s:
         assert s.get(ChatTurn, t).review_status == "approved"
         assert [e.action for e in audit.entries(s, action_prefix="review.requeue")] == ["review.requeue"]
+
+
+def test_repeats_are_one_item_and_one_decision_keeps_the_counts_in_step(service, people, engine) -> None:  # noqa: ANN001
+    a = _plain_turn(service, people.cw1)
+    b = _plain_turn(service, people.cw2)
+    c = service.ask(people.cw1, PLAIN_QUESTIONS[0].replace("か", "か？") + " ").turn_id  # same after normalising
+    other = _plain_turn(service, people.cw1, 1)
+    for t, who, note in ((a, people.cw1, "78条でよいか"), (b, people.cw2, ""), (c, people.cw1, ""),
+                         (other, people.cw1, "")):
+        service.request_review(who, t, note)
+    items = service.queue_items(people.sv1)
+    assert [(i["id"], i["count"]) for i in items] == [(a, 3), (other, 1)]
+    assert items[0]["turn_ids"] == [a, b, c] and items[0]["comments"] == ["78条でよいか"]
+    assert "cw_request" in items[0]["flags"] and len(items[0]["askers"]) == 2
+    assert service.pending_count(people.sv1) == 2
+
+    service.act(people.sv1, b, "correct", "原本で確認", "修正した回答です。[1]")  # any turn of the item decides it
+    assert [i["id"] for i in service.queue_items(people.sv1)] == [other]
+    assert service.pending_count(people.sv1) == 1
+    with session_scope(engine) as s:
+        assert {s.get(ChatTurn, t).review_status for t in (a, b, c)} == {"corrected"}
+        assert s.get(ChatTurn, c).corrected_answer == "修正した回答です。[1]"
+        assert [o.turn_id for o in s.scalars(select(OfficeAnswer))] == [b]  # published once
+        repeats = [e.detail.get("repeat_of") for e in audit.entries(s, action_prefix="review.correct")]
+        assert sorted(repeats, key=str) == sorted([None, b, b], key=str)
+
+
+def test_a_question_the_sources_say_nothing_about_is_not_queued(service, people) -> None:  # noqa: ANN001
+    r = service.ask(people.cw1, "明日の東京の天気は晴れですか")
+    assert r.answer.abstained and not r.answer.citations
+    assert r.review_status == "none" and service.queue_items(people.sv1) == []
+    assert service.request_review(people.cw1, r.turn_id, "念のため") == "pending"  # the CW can still send it
+    assert [i["id"] for i in service.queue_items(people.sv1)] == [r.turn_id]
+
+
+def test_off_topic_rule() -> None:
+    assert review.is_off_topic(["abstained"], 0)
+    assert not review.is_off_topic(["abstained"], 2)  # near passages: the SV should look
+    assert not review.is_off_topic(["abstained", "amount"], 0)  # an amount question always goes
+    assert not review.is_off_topic([], 0)

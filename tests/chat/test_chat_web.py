@@ -46,9 +46,35 @@ def test_old_passage_is_labelled_with_its_period() -> None:
 
 
 def test_abstained_answer_shows_near_passages_and_offers_the_sv() -> None:
-    html = render.answer_html(_answer(abstained=True, answer="根拠なし", reason="関連する記載が見つかりません"), 1)
-    assert "根拠が見つかりませんでした" in html and "近い記載" in html and "SVに確認" in html
+    html = render.answer_html(_answer(abstained=True, answer="根拠なし", reason="関連する記載が見つかりません"), 1,
+                              queued=False)
+    assert "十分な根拠は見つかりませんでした" in html and "近い記載" in html and "「SVに確認」から送って" in html
+    assert "自動でSV確認に回りました" not in html
     assert DISCLAIMER in html
+
+
+def test_abstention_box_says_one_thing() -> None:
+    """No passage at all: no 「近い記載」 heading and no 「該当する記載はありません」 beside it; a queued turn
+    says it went to the SV and does not also offer to send it."""
+    html = render.answer_html(_answer(abstained=True, citations=[], answer="下の「近い記載」を参考に"), 1, queued=True)
+    assert "近い記載" not in html and "該当する記載はありません" not in html
+    assert "自動でSV確認に回りました" in html and "から送って" not in html
+
+
+def test_every_answer_block_names_its_question_and_the_search_mode_in_japanese() -> None:
+    html = render.answer_html(_answer(question="保護費の返還は<いつ>"), 1)
+    assert "質問: 保護費の返還は&lt;いつ&gt;" in html
+    assert "検索方式 語句検索" in html and "lexical" not in html
+
+
+def test_queue_line_shows_repeats_reason_and_comment() -> None:
+    item = {"id": 4, "queued_at": "2026-11-26T01:00:00+00:00", "askers": ["鈴木CW", "cw2"], "count": 3,
+            "question": "63条と78条の違い", "flags": ["topic_63_78", "cw_request"], "comments": ["78条でよいか"]}
+    line = render.queue_choice(item)
+    assert "同じ質問 3 件" in line and "鈴木CW、cw2" in line
+    assert "理由: 63条・78条の判断、CWが確認を依頼" in line and "コメント: 78条でよいか" in line
+    assert render.queue_count([item, dict(item, count=1)]) == "確認待ち 2 件（同じ質問をまとめる前は 4 件）"
+    assert render.queue_count([]) == "確認待ちの質問はありません"
 
 
 def test_office_answer_has_its_own_label_reviewer_and_date() -> None:
