@@ -16,11 +16,9 @@ Plug-in points (one line each, a ``"module:function"`` string so nothing is impo
 
 import importlib
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -34,6 +32,7 @@ from kb_bot.settings import Settings
 from kb_bot.users import PermissionDenied, User, UserError, get_user
 from kb_bot.web import render
 from kb_bot.web.auth import Auth, viewer_label
+from kb_bot.web.exports import Download, ExportStore, link_html
 
 TAB_BUILDERS: list[str] = [
     "kb_bot.claims.web:build",
@@ -108,6 +107,7 @@ class WebApp:
         self.engine = engine
         self.service = service or ChatService(settings, engine)
         self.auth = Auth(engine, self.cfg, demo_note)
+        self.exports = ExportStore(engine)
 
     # -- helpers --------------------------------------------------------------------------------------
     def viewer(self, request: Any) -> Viewer:
@@ -279,21 +279,20 @@ class WebApp:
             correct = gr.Button("修正して承認", elem_id="kb-correct")
             reject = gr.Button("差し戻し", variant="stop", elem_id="kb-reject")
         result = gr.HTML("", elem_id="kb-queue-result")
-        csv_file = gr.File(label="書き出したファイル", visible=False, elem_id="kb-export-file")
+        csv_link = gr.HTML("", elem_id="kb-export-file")
 
-        def choices(v: Viewer) -> list[tuple[str, int]]:
-            items = self.service.queue(v.id)
-            return [(f"#{t['id']} {render.local_time(t['queued_at'])} {t['user_label']}: {t['question'][:50]}", t["id"])
-                    for t in items]
+        def listing(v: Viewer) -> tuple[Any, str]:
+            items = self.service.queue_items(v.id)
+            return (gr.Radio(choices=[(render.queue_choice(i), i["id"]) for i in items], value=None),
+                    _message("info", render.queue_count(items)))
 
         def load(request: gr.Request):  # noqa: ANN202
             v = self.viewer(request)
             try:
-                cs = choices(v)
-            except PermissionDenied as e:
+                radio, head = listing(v)
+            except UserError as e:
                 return gr.Radio(choices=[], value=None), _message("err", str(e)), "", None
-            head = f"確認待ち {len(cs)} 件" if cs else "確認待ちの質問はありません"
-            return gr.Radio(choices=cs, value=None), _message("info", head), "", None
+            return radio, head, "", None
 
         def open_turn(turn_id: int | None, request: gr.Request):  # noqa: ANN202
             v = self.viewer(request)
@@ -301,45 +300,48 @@ class WebApp:
                 return "", None, "", ""
             try:
                 t = self.service.open_for_review(v.id, int(turn_id))
-            except (UserError, PermissionDenied) as e:
+                item = next((i for i in self.service.queue_items(v.id) if t["id"] in i["turn_ids"]), None)
+            except UserError as e:
                 return _message("err", str(e)), None, "", ""
-            return render.review_html(t), t["id"], t["answer"], ""
+            return render.review_html(t, item), t["id"], t["answer"], ""
 
         def act(action: str):  # noqa: ANN202
             def run(turn_id: int | None, corrected_text: str, note_text: str, request: gr.Request):  # noqa: ANN202
                 v = self.viewer(request)
+                keep = (gr.Radio(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), turn_id)
                 if turn_id is None:
-                    return _message("err", "確認する質問を選んでください"), gr.Radio(), gr.skip(), gr.skip(), gr.skip(), turn_id
+                    return _message("err", "確認する質問を選んでください"), *keep
                 try:
                     t = self.service.act(v.id, int(turn_id), action, note_text or "", corrected_text or "")
-                except (UserError, PermissionDenied) as e:
-                    return _message("err", str(e)), gr.Radio(), gr.skip(), gr.skip(), gr.skip(), turn_id
+                except UserError as e:
+                    return _message("err", str(e)), *keep
                 done = {"approve": "承認しました", "correct": "修正して承認しました", "reject": "差し戻しました"}[action]
-                cs = choices(v)
-                return (_message("ok", f"#{t['id']} を{done}（{t['reviewer']}）"), gr.Radio(choices=cs, value=None),
-                        "", "", "", None)
+                radio, head = listing(v)
+                return _message("ok", f"#{t['id']} を{done}（{t['reviewer']}）"), radio, head, "", "", "", None
             return run
 
         def do_export(request: gr.Request):  # noqa: ANN202
-            v = self.viewer(request)
-            try:
-                text, n = self.service.export_csv(v.id)
-            except PermissionDenied as e:
-                return gr.File(visible=False), _message("err", str(e))
-            folder = Path(tempfile.mkdtemp(prefix="kbbot-export-"))
-            path = folder / "kb-bot-questions.csv"
-            path.write_text(text, encoding="utf-8-sig")
-            return gr.File(value=str(path), visible=True), _message("ok", f"{n} 件を書き出しました（記録に残ります）")
+            return self._export_questions(self.viewer(request))
 
         outs = [picker, count, detail, selected]
         refresh.click(load, None, outs, api_visibility="private")
         picker.input(open_turn, [picker], [detail, selected, corrected, note], api_visibility="private")
-        action_outs = [result, picker, detail, corrected, note, selected]
+        action_outs = [result, picker, count, detail, corrected, note, selected]
         approve.click(act("approve"), [selected, corrected, note], action_outs, api_visibility="private")
         correct.click(act("correct"), [selected, corrected, note], action_outs, api_visibility="private")
         reject.click(act("reject"), [selected, corrected, note], action_outs, api_visibility="private")
-        export.click(do_export, None, [csv_file, result], api_visibility="private")
+        export.click(do_export, None, [csv_link, result], api_visibility="private")
         return load, outs
+
+    def _export_questions(self, v: Viewer) -> tuple[str, str]:
+        """The question history the viewer may export, as a one-time download link (and the status line)."""
+        try:
+            text, n = self.service.export_csv(v.id)
+        except UserError as e:
+            return "", _message("err", str(e))
+        name = "kb-bot-questions.csv"
+        return (link_html(self.exports.add(v.id, Download.csv(name, text)), name),
+                _message("ok", f"{n} 件を書き出しました（記録に残ります）"))
 
     # -- admin -----------------------------------------------------------------------------------------------
     def _admin_tab(self):  # noqa: ANN202
@@ -375,7 +377,7 @@ class WebApp:
         with gr.Row():
             refresh = gr.Button("更新", size="sm")
             export = gr.Button("質問履歴をCSVで書き出し", size="sm")
-        csv_file = gr.File(label="書き出したファイル", visible=False)
+        csv_link = gr.HTML("", elem_id="kb-admin-export-file")
 
         def tables(request: gr.Request):  # noqa: ANN202
             with session_scope(self.engine) as s:
@@ -416,12 +418,7 @@ class WebApp:
             return _message("ok", f"班 {name} を追加しました")
 
         def do_export(request: gr.Request):  # noqa: ANN202
-            v = self.viewer(request)
-            text, n = self.service.export_csv(v.id)
-            folder = Path(tempfile.mkdtemp(prefix="kbbot-export-"))
-            path = folder / "kb-bot-questions.csv"
-            path.write_text(text, encoding="utf-8-sig")
-            return gr.File(value=str(path), visible=True), _message("ok", f"{n} 件を書き出しました（記録に残ります）")
+            return self._export_questions(self.viewer(request))
 
         outs = [users_table, audit_table, new_team]
         refresh.click(tables, None, outs, api_visibility="private")
@@ -431,7 +428,7 @@ class WebApp:
             tables, None, outs, api_visibility="private")
         team_btn.click(add_team, [team_name, team_sv], admin_status, api_visibility="private").then(
             tables, None, outs, api_visibility="private")
-        export.click(do_export, None, [csv_file, admin_status], api_visibility="private")
+        export.click(do_export, None, [csv_link, admin_status], api_visibility="private")
         return tables, outs
 
     # -- the server ----------------------------------------------------------------------------------------------
@@ -441,6 +438,7 @@ class WebApp:
 
         app = FastAPI(title="kb-bot", docs_url=None, redoc_url=None, openapi_url=None)
         self.auth.install(app)
+        self.exports.install(app, self.auth.dependency)
         return gr.mount_gradio_app(
             app, self.blocks(), path="/", auth_dependency=self.auth.dependency, css=render.CSS,
             footer_links=[], run_history=False, show_error=True, ssr_mode=False,
