@@ -84,11 +84,12 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; on SQLite, foreign keys are enforced and writers wait for each other."""
+    """An engine for ``url``; on SQLite, foreign keys are enforced and writers wait for each other. Error
+    messages never carry the statement's parameters (a password hash, a name)."""
     _ensure_sqlite_dir(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -157,3 +157,49 @@ def test_migrations_match_the_models(engine):
     load_models()
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+FAIL_INSERT = {
+    "sqlite": ["CREATE TRIGGER disk_full BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'disk is full'); END"],
+    "postgresql": [
+        "CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk is full'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER disk_full BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION disk_full()",
+    ],
+}
+
+
+def test_users_add_on_a_failing_database_never_shows_the_hash(db_url, engine, home, monkeypatch, capsys):
+    """The insert fails inside the database (as on a full disk): the person gets one generic Japanese line,
+    the traceback goes to the error log, and neither carries the argon2 hash or the SQL parameters."""
+    import io
+
+    from kb_bot.cli import ERROR_LOG, main
+
+    with engine.begin() as conn:
+        for statement in FAIL_INSERT[engine.dialect.name]:
+            conn.execute(text(statement))
+    monkeypatch.setenv("KB_BOT_DATABASE_URL", db_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code = main(["users", "add", "cw9", "--role", "cw", "--password-stdin"])
+    out, err = capsys.readouterr()
+    assert code == 70
+    assert "予期しない問題" in err and str(home / ERROR_LOG) in err and len(err.strip().splitlines()) == 1
+    logged = (home / ERROR_LOG).read_text(encoding="utf-8")
+    assert "Traceback" in logged and "disk is full" in logged
+    for text_seen in (out, err, logged):
+        assert "$argon2" not in text_seen and "cw9" not in text_seen.replace("users add", "")
+    with session_scope(engine) as s:
+        assert users.get_user(s, "cw9") is None
+
+
+def test_a_rule_violation_is_one_line_with_exit_code_1(db_url, engine, home, monkeypatch, capsys):
+    from kb_bot.cli import main
+
+    monkeypatch.setenv("KB_BOT_DATABASE_URL", db_url)
+    with pytest.raises(SystemExit) as refused:  # argparse: refused before anything runs, in Japanese
+        main(["users", "add", "x", "--role", "boss"])
+    assert refused.value.code == 2
+    assert "選べません" in capsys.readouterr().err
+    assert main(["users", "disable", "nobody"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("エラー: ") and "Traceback" not in err

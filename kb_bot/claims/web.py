@@ -33,6 +33,7 @@ from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, get_case, visible_cases
 from kb_bot.claims.config import DECLARATION_TYPES, ClaimsSettings, claims_settings
 from kb_bot.claims.ledger import describe_event
+from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
 
 DEADLINE_ROLES = ("cw", "sv")
@@ -313,9 +314,7 @@ class ClaimsTabs:
             with self.ctx.session() as s:
                 u = self.ctx.user(request, s, roles)
                 text = fn(s, u)
-        except gr.Error:  # ctx.user: not logged in, or not allowed here (gr.Error is a ValueError too)
-            raise
-        except ValueError as e:  # ClaimsError, LedgerError, PermissionDenied, CalendarError, SettingsError
+        except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e))
         return msg("ok", text)
 
@@ -589,9 +588,7 @@ class ClaimsTabs:
                     User.id.in_({r.recorded_by for r in rows})))}
                 case = claim.case
                 cw = case.cw.username
-        except gr.Error:
-            raise
-        except ValueError as e:
+        except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e))
         now = standing(st, as_of)
         status = STATUS_LABELS[now.status]
@@ -785,9 +782,7 @@ class ClaimsTabs:
                 u = self.ctx.user(request, s, EXPORT_ROLES)
                 as_of = parse_day(as_of_text, "基準日")
                 r = export_dunning(s, u, as_of, out_dir, letters_dir, self.cfg())
-        except gr.Error:
-            raise
-        except ValueError as e:
+        except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e)), [], None
         files = _download_copy([r.path, r.checksum_path], "kbbot-dunning-")
         letters = _download_copy([r.letters_path], "kbbot-letters-")[0] if r.letters_path else None
@@ -824,7 +819,7 @@ class ClaimsTabs:
             manager = u.role in (Role.SV, Role.ADMIN)
             batch_mode = manager and (mode == "sv_batch" or any(b.approval_mode == "sv_batch" for b in rows))
         how = MODE_LABELS[mode]
-        line = (f"決定の方法（設定 [claims] kaigo_approval）: {how}。"
+        line = (f"決定の方法（事務所の設定）: {how}。"
                 + ("各ケースの担当CWが自分の下書きを1件ずつ承認します。" if mode == "cw" else
                    "班のSVが取込ごとに班の下書きを一括で承認します（1件ずつ却下することもできます）。")
                 + "取込の時点の設定がその取込に適用されます。")
@@ -858,7 +853,7 @@ class ClaimsTabs:
         except KaigoFileError as e:
             return msg("err", f"{path.name} に誤りが {len(e.problems)} 件あります。何も取り込んでいません。"
                               "ファイルを直してから、もう一度取り込んでください", e.problems)
-        except ValueError as e:
+        except UserError as e:
             return msg("err", str(e))
         return (msg("ok", head + (f"\n以前の取込の決定待ち {superseded} 件は、この取込の下書きで置き換えました"
                                   if superseded else ""))
@@ -940,9 +935,7 @@ class ClaimsTabs:
                 if batch_id in (None, ""):
                     raise ClaimsError("取込を選んでください")
                 text = notices_csv(s, u, get_batch(s, int(batch_id)))
-        except gr.Error:
-            raise
-        except ValueError as e:
+        except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e)), None
         n = text.count("\r\n") - 1
         return (msg("ok", f"取込 {batch_id} の決定通知データ {n} 件を出力しました（決定済のもの）"),
@@ -1248,7 +1241,10 @@ def _dunning_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
 
 
 def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
-    gr.Markdown("介護保険の保険料ファイル（CSV。列は docs/claims.md）を取り込み、ケースごとの加算の下書きを作ります。"
+    from kb_bot.claims.kaigo import COLUMNS
+
+    gr.Markdown(f"介護保険の保険料ファイル（CSV。列: {'・'.join(COLUMNS[:7])}・4月〜3月）を取り込み、"
+                "ケースごとの加算の下書きを作ります。"
                 "誤りのある行が1行でもあれば何も取り込みません。同じファイルをもう一度取り込んでも変わりません。")
     setting = _html("kbc-kg-setting")
     with gr.Group(visible=False, elem_id="kbc-kg-import-box") as import_box:

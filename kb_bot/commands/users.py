@@ -1,7 +1,8 @@
 """``kb-bot users add|list|disable|passwd`` and ``kb-bot teams add|list`` (for administrators).
 
 Also :func:`db_handler`, which the claims, deadlines and kaigo commands use too: it migrates the
-database, runs the handler in one transaction and turns a rule violation into a message and exit code 1.
+database and runs the handler in one transaction (a rule violation rolls it back; ``kb_bot.cli.main``
+turns it into a message and exit code 1).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kb_bot.settings import Settings, SettingsError
+from kb_bot.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ DbHandler = Callable[[argparse.Namespace, Settings, "Session"], int | None]
 
 
 def db_handler(fn: DbHandler) -> Callable[[argparse.Namespace, Settings], int]:
-    """Wrap ``fn(args, settings, session)``: commit when it returns, roll back and explain on an error."""
+    """Wrap ``fn(args, settings, session)``: commit when it returns, roll back on an error."""
 
     @functools.wraps(fn)
     def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,14 +39,9 @@ def db_handler(fn: DbHandler) -> Callable[[argparse.Namespace, Settings], int]:
             )
             print("database_url の設定（KB_BOT_DATABASE_URL）とサーバーの状態を確認してください", file=sys.stderr)
             return 2
-        try:
+        try:  # a UserError (rule violation) rolls back here and is reported by kb_bot.cli.main
             with session_scope(engine) as session:
                 return int(fn(args, settings, session) or 0)
-        except SettingsError:
-            raise  # the CLI reports it with its own exit code
-        except ValueError as e:  # UserError, LedgerError, CalendarError, ClaimsError … carry a user message
-            print(f"エラー: {e}", file=sys.stderr)
-            return 1
         finally:
             engine.dispose()
 

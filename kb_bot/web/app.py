@@ -29,10 +29,13 @@ from kb_bot.chat.config import chat_settings
 from kb_bot.chat.service import ChatService
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
-from kb_bot.users import PermissionDenied, User, UserError, get_user
+from kb_bot.errors import UserError
+from kb_bot.users import User, get_user
 from kb_bot.web import render
+from kb_bot.web.audit_view import action_label, detail_text
 from kb_bot.web.auth import Auth, viewer_label
 from kb_bot.web.exports import Download, ExportStore, link_html
+from kb_bot.web.guard import guard_blocks, refuse
 
 TAB_BUILDERS: list[str] = [
     "kb_bot.claims.web:build",
@@ -83,15 +86,19 @@ class TabContext:
             yield s
 
     def user(self, request: Any, session: Session, roles: tuple[str, ...] = ALL_ROLES) -> User:
-        import gradio as gr
+        return session_user(request, session, roles)
 
-        name = getattr(request, "username", None)
-        user = get_user(session, name) if name else None
-        if user is None or not user.active:
-            raise gr.Error("ログインし直してください（/login）")
-        if user.role not in roles:
-            raise gr.Error("この画面を使う権限がありません")
-        return user
+
+def session_user(request: Any, session: Session, roles: tuple[str, ...] = ALL_ROLES) -> User:
+    """The logged-in, active user of ``request`` if their role is one of ``roles``; otherwise the handler
+    stops with a one-line refusal (:func:`kb_bot.web.guard.refuse`)."""
+    name = getattr(request, "username", None)
+    user = get_user(session, name) if name else None
+    if user is None or not user.active:
+        refuse("ログインし直してください（/login）", name)
+    if user.role not in roles:
+        refuse("この画面を使う権限がありません", name)
+    return user
 
 
 def _message(kind: str, text: str) -> str:
@@ -111,14 +118,8 @@ class WebApp:
 
     # -- helpers --------------------------------------------------------------------------------------
     def viewer(self, request: Any) -> Viewer:
-        import gradio as gr
-
-        name = getattr(request, "username", None)
         with session_scope(self.engine) as s:
-            user = get_user(s, name) if name else None
-            if user is None or not user.active:
-                raise gr.Error("ログインし直してください（/login）")
-            return Viewer.of(user)
+            return Viewer.of(session_user(request, s))
 
     def alerts(self, viewer: Viewer) -> str:
         lines: list[tuple[bool, str]] = []
@@ -182,6 +183,7 @@ class WebApp:
             history_tab.select(history_html[0], None, history_html[1], api_visibility="private")
             queue_tab.select(queue_refresh[0], None, queue_refresh[1], api_visibility="private")
             admin_tab.select(admin_refresh[0], None, admin_refresh[1], api_visibility="private")
+        guard_blocks(demo)
         demo.queue(default_concurrency_limit=self.cfg.concurrency)
         return demo
 
@@ -381,18 +383,18 @@ class WebApp:
 
         def tables(request: gr.Request):  # noqa: ANN202
             with session_scope(self.engine) as s:
-                TabContext(self.settings, self.engine, None).user(request, s, ("admin",))
+                session_user(request, s, ("admin",))
                 rows = [[u.username, u.display_name, users.ROLE_LABELS[users.Role(u.role)], u.team.name if u.team else "",
                          "有効" if u.active else "無効"] for u in users.list_users(s)]
-                log = [[render.local_time(e.at.isoformat()), e.actor, e.action, e.target,
-                        "" if e.detail is None else str(e.detail)] for e in audit.entries(s, limit=200)]
+                log = [[render.local_time(e.at.isoformat()), e.actor, action_label(e.action), e.target,
+                        detail_text(e.detail)] for e in audit.entries(s, limit=200)]
                 teams = [t.name for t in users.list_teams(s)]
             return rows, log, gr.Dropdown(choices=[("（なし）", "")] + [(t, t) for t in teams], value="")
 
         def add_user(name, display, role, team, password, request: gr.Request):  # noqa: ANN001, ANN202
             try:
                 with session_scope(self.engine) as s:
-                    admin = TabContext(self.settings, self.engine, None).user(request, s, ("admin",))
+                    admin = session_user(request, s, ("admin",))
                     t = users.get_team(s, team) if team else None
                     users.add_user(s, name, role, actor=admin.username, password=password, display_name=display, team=t)
             except UserError as e:
@@ -402,7 +404,7 @@ class WebApp:
         def disable(name, request: gr.Request):  # noqa: ANN001, ANN202
             try:
                 with session_scope(self.engine) as s:
-                    admin = TabContext(self.settings, self.engine, None).user(request, s, ("admin",))
+                    admin = session_user(request, s, ("admin",))
                     users.disable_user(s, users.require_user(s, name.strip()), actor=admin.username)
             except UserError as e:
                 return _message("err", str(e))
@@ -411,7 +413,7 @@ class WebApp:
         def add_team(name, sv_name, request: gr.Request):  # noqa: ANN001, ANN202
             try:
                 with session_scope(self.engine) as s:
-                    admin = TabContext(self.settings, self.engine, None).user(request, s, ("admin",))
+                    admin = session_user(request, s, ("admin",))
                     users.add_team(s, name.strip(), users.require_user(s, sv_name.strip()), actor=admin.username)
             except UserError as e:
                 return _message("err", str(e))
@@ -441,7 +443,7 @@ class WebApp:
         self.exports.install(app, self.auth.dependency)
         return gr.mount_gradio_app(
             app, self.blocks(), path="/", auth_dependency=self.auth.dependency, css=render.CSS,
-            footer_links=[], run_history=False, show_error=True, ssr_mode=False,
+            footer_links=[], run_history=False, show_error=False, ssr_mode=False,
         )
 
 
