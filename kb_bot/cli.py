@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kb_bot import __version__
 from kb_bot.errors import UserError
-from kb_bot.settings import Settings, SettingsError, load_settings
+from kb_bot.settings import Settings, SettingsError, load_settings, validate
 
 COMMAND_MODULES = [
     "kb_bot.commands.search",
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings: Settings | None = None
     try:
-        settings = load_settings(home=args.home)
+        settings = validate(load_settings(home=args.home))
         return int(args.func(args, settings) or 0)
     except SettingsError as e:
         print(f"設定エラー: {e}", file=sys.stderr)

@@ -63,6 +63,8 @@ class Settings:
     keep_versions: int = 3
     """Index versions kept on disk for rollback."""
     config_file: Path | None = None
+    _sections: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Feature sections already read (each is read once per Settings, see :meth:`section`)."""
 
     @property
     def db_url(self) -> str:
@@ -77,8 +79,31 @@ class Settings:
         return self.embed_model.strip().lower() not in ("", "none", "off")
 
     def section(self, cls: type[T], name: str) -> T:
-        """The feature settings dataclass ``cls`` filled from ``[name]`` and ``KB_BOT_<NAME>_*``."""
-        return load_section(cls, name, _read_config(self.config_file))
+        """The feature settings dataclass ``cls`` filled from ``[name]`` and ``KB_BOT_<NAME>_*``, read on the
+        first call and kept (a running server does not re-read its configuration per request)."""
+        if name not in self._sections:
+            self._sections[name] = load_section(cls, name, _read_config(self.config_file))
+        return self._sections[name]
+
+
+SECTIONS = {"chat": "kb_bot.chat.config:ChatSettings", "claims": "kb_bot.claims.config:ClaimsSettings"}
+"""Every ``[section]`` of the config file and the dataclass that reads it."""
+
+
+def validate(settings: Settings) -> Settings:
+    """Read every section now, so that a typo stops the CLI or the server at its start with a clear message
+    (an unknown table, an unknown key, a value of the wrong type or outside its rules)."""
+    import importlib
+
+    config = _read_config(settings.config_file)
+    unknown = sorted(k for k, v in config.items() if isinstance(v, dict) and k not in SECTIONS)
+    if unknown:
+        raise SettingsError(f"{settings.config_file} に不明な表があります: {', '.join(f'[{k}]' for k in unknown)}"
+                            f"（使えるのは {', '.join(f'[{k}]' for k in SECTIONS)}）")
+    for name, path in SECTIONS.items():
+        module, _, cls = path.partition(":")
+        settings.section(getattr(importlib.import_module(module), cls), name)
+    return settings
 
 
 def _config_path(home: Path) -> Path | None:

@@ -17,8 +17,6 @@ import datetime as dt
 import html
 import io
 import re
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from kb_bot.claims.config import DECLARATION_TYPES, ClaimsSettings, claims_setti
 from kb_bot.claims.ledger import describe_event
 from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
+from kb_bot.web.exports import Download
 
 DEADLINE_ROLES = ("cw", "sv")
 CLAIM_ROLES = ("cw", "sv", "admin")
@@ -261,24 +260,6 @@ def parse_deductions(text: str) -> list[tuple[str, int, str]]:
         assert amount is not None
         out.append((parts[0], amount, parts[2] if len(parts) == 3 else ""))
     return out
-
-
-def _download_copy(paths: Sequence[Path], prefix: str) -> list[str]:
-    """Copies in a fresh temporary folder (where Gradio may serve files from)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    out = []
-    for p in paths:
-        target = folder / p.name
-        shutil.copyfile(p, target)
-        out.append(str(target))
-    return out
-
-
-def _csv_file(text: str, name: str, prefix: str = "kbbot-claims-") -> str:
-    """``text`` as UTF-8 with BOM (for Excel) in a fresh temporary folder."""
-    path = Path(tempfile.mkdtemp(prefix=prefix)) / name
-    path.write_text(text, encoding="utf-8-sig")
-    return str(path)
 
 
 # -- the handlers -------------------------------------------------------------------------------------
@@ -514,7 +495,7 @@ class ClaimsTabs:
             kinds = [c for c in EVENT_CHOICES if c[1] != "write_off" or u.role in (Role.SV, Role.ADMIN)]
             return Choices(cases), Choices(kinds), u.role != Role.CW
 
-    def claims_list(self, as_of_text: str, kind: str, months: Any, request: Any) -> tuple[str, str, str | None]:
+    def claims_list(self, as_of_text: str, kind: str, months: Any, request: Any) -> tuple[str, str, Download | None]:
         """(heading/status, table, CSV path)."""
         from kb_bot.claims.lists import LIST_KINDS, load_rows, render_csv
 
@@ -547,8 +528,8 @@ class ClaimsTabs:
             total = f"・残高計 {yen(sum(int(r[header.index('残高')]) for r in body))}"
         head = (f'<div class="kbc-head" id="kbc-list-title">{esc(as_of)} 現在 {esc(title)}: {len(body)} 件{esc(total)}'
                 f'</div><div class="kbc-sub">{esc(scope)}。金額は円。CSV（Excel用、UTF-8 BOM付き）は下のリンクから。</div>')
-        path = _csv_file(text, f"claims-{kind}-{as_of:%Y%m%d}.csv")
-        return head, table(header, shown, row_classes=classes, num_cols=nums, elem_id="kbc-list-table"), path
+        download = Download.csv(f"claims-{kind}-{as_of:%Y%m%d}.csv", text)
+        return head, table(header, shown, row_classes=classes, num_cols=nums, elem_id="kbc-list-table"), download
 
     @staticmethod
     def _list_row_class(kind: str, header: list[str], row: list[str]) -> str:
@@ -772,7 +753,7 @@ class ClaimsTabs:
                 + table(["出力番号", "日時", "実行者", "基準日", "送信件数", "手紙", "ファイル", "SHA-256"], rows,
                         num_cols=(0, 4, 5), nowrap_cols=(1, 2, 3, 6, 7), elem_id="kbc-export-history"))
 
-    def export_dunning(self, as_of_text: str, request: Any) -> tuple[str, list[str], str | None]:
+    def export_dunning(self, as_of_text: str, request: Any) -> tuple[str, list[Download], Download | None]:
         """(message, [CSV, .sha256] for download, letters list for download or None). A CW gets ``gr.Error``."""
         from kb_bot.claims.dunning import export_dunning
 
@@ -784,8 +765,8 @@ class ClaimsTabs:
                 r = export_dunning(s, u, as_of, out_dir, letters_dir, self.cfg())
         except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e)), [], None
-        files = _download_copy([r.path, r.checksum_path], "kbbot-dunning-")
-        letters = _download_copy([r.letters_path], "kbbot-letters-")[0] if r.letters_path else None
+        files = [Download(p.name, p.read_bytes()) for p in (r.path, r.checksum_path)]
+        letters = Download(r.letters_path.name, r.letters_path.read_bytes()) if r.letters_path else None
         lines = [f"送信用ファイル: {r.path.name}（{r.rows} 件）",
                  f"チェックサム: {r.checksum_path.name}（SHA-256 {r.sha256}）",
                  f"携帯電話番号のない {r.letters} 件は手紙で送ってください（内部用の一覧。外部媒体に入れないでください）"
@@ -926,7 +907,7 @@ class ClaimsTabs:
 
         return self.act(request, ("sv", "admin"), run)
 
-    def kaigo_notices(self, batch_id: Any, request: Any) -> tuple[str, str | None]:
+    def kaigo_notices(self, batch_id: Any, request: Any) -> tuple[str, Download | None]:
         from kb_bot.claims.kaigo import get_batch, notices_csv
 
         try:
@@ -939,7 +920,7 @@ class ClaimsTabs:
             return msg("err", str(e)), None
         n = text.count("\r\n") - 1
         return (msg("ok", f"取込 {batch_id} の決定通知データ {n} 件を出力しました（決定済のもの）"),
-                _csv_file(text, f"kaigo-notices-{int(batch_id)}.csv", "kbbot-kaigo-"))
+                Download.csv(f"kaigo-notices-{int(batch_id)}.csv", text))
 
 
 MODE_LABELS = {"cw": "担当CWが1件ずつ", "sv_batch": "班のSVが一括"}
@@ -1081,7 +1062,7 @@ def _claims_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         show = gr.Button("一覧を表示", variant="primary", elem_id="kbc-cl-show", scale=0, min_width=180)
     list_head = _html("kbc-cl-head")
     list_box = _html("kbc-cl-table")
-    list_file = gr.File(label="CSV", visible=False, elem_id="kbc-cl-csv", interactive=False)
+    list_file = _html("kbc-cl-csv")
 
     gr.Markdown("#### 債権の詳細")
     with gr.Row(equal_height=True):
@@ -1140,13 +1121,13 @@ def _claims_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
     def load(as_of_text: str, k: str, m: Any, request: gr.Request):  # noqa: ANN202
         text = as_of_text or _today()
         cases, kinds, _ = tabs.claims_setup(request)
-        head, body, path = tabs.claims_list(text, k or "unpaid", m, request)
-        return (text, head, body, gr.File(value=path, visible=bool(path)), _dropdown(cases),
+        head, body, download = tabs.claims_list(text, k or "unpaid", m, request)
+        return (text, head, body, tabs.ctx.offer(request, [download] if download else []), _dropdown(cases),
                 gr.Dropdown(choices=kinds.items))
 
     def show_list(as_of_text: str, k: str, m: Any, request: gr.Request):  # noqa: ANN202
-        head, body, path = tabs.claims_list(as_of_text, k, m, request)
-        return head, body, gr.File(value=path, visible=bool(path))
+        head, body, download = tabs.claims_list(as_of_text, k, m, request)
+        return head, body, tabs.ctx.offer(request, [download] if download else [])
 
     def open_claim(cid: Any, as_of_text: str, request: gr.Request) -> str:
         return tabs.claim_detail(cid, as_of_text, request)
@@ -1216,10 +1197,8 @@ def _dunning_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         go = gr.Button("督促データを出力する", variant="primary", elem_id="kbc-dn-export", scale=0, min_width=180)
     result = _html("kbc-dn-result")
     with gr.Row():
-        files = gr.File(label="送信用ファイルとチェックサム（外部媒体へ）", file_count="multiple", visible=False,
-                        interactive=False, elem_id="kbc-dn-files")
-        letters = gr.File(label="手紙で送る分（内部用・外部媒体に入れない）", visible=False, interactive=False,
-                          elem_id="kbc-dn-letters")
+        files = _html("kbc-dn-files")
+        letters = _html("kbc-dn-letters")
     history = _html("kbc-dn-history")
     with gr.Accordion("送信管理番号から債権を調べる（配信結果の照合）", open=False):
         with gr.Row(equal_height=True):
@@ -1231,9 +1210,10 @@ def _dunning_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         return as_of_text or _today(), tabs.dunning_history(request)
 
     def export(as_of_text: str, request: gr.Request):  # noqa: ANN202
-        out, paths, letter = tabs.export_dunning(as_of_text, request)
-        return (out, gr.File(value=paths or None, visible=bool(paths)),
-                gr.File(value=letter, visible=bool(letter)), tabs.dunning_history(request))
+        out, downloads, letter = tabs.export_dunning(as_of_text, request)
+        sent = "送信用ファイルとチェックサム（外部媒体へ）: " + tabs.ctx.offer(request, downloads) if downloads else ""
+        kept = "手紙で送る分（内部用・外部媒体に入れない）: " + tabs.ctx.offer(request, [letter]) if letter else ""
+        return out, sent, kept, tabs.dunning_history(request)
 
     go.click(export, [as_of], [result, files, letters, history], api_visibility="private")
     look.click(_req(lambda n, request: tabs.send_lookup(n, request)), [number], look_msg, api_visibility="private")
@@ -1272,7 +1252,7 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
             b_go = gr.Button("選んだ取込の班の決定待ちを一括承認する（SV）", elem_id="kbc-kg-approve-batch", scale=2)
     with gr.Row(equal_height=True):
         notices = gr.Button("決定通知データ（CSV）を出力", elem_id="kbc-kg-notices", scale=0, min_width=300)
-        notices_file = gr.File(label="決定通知データ", visible=False, interactive=False, scale=2)
+        notices_file = _html("kbc-kg-notices-file")
     action = _html("kbc-kg-action")
 
     def view(b: Any, everything: bool, request: gr.Request):  # noqa: ANN202
@@ -1293,8 +1273,8 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         return out, gr.Dropdown(choices=[("（すべて）", "")] + batches.items), body, _dropdown(pending)
 
     def notices_fn(b: Any, request: gr.Request):  # noqa: ANN202
-        out, path = tabs.kaigo_notices(b, request)
-        return out, gr.File(value=path, visible=bool(path))
+        out, download = tabs.kaigo_notices(b, request)
+        return out, tabs.ctx.offer(request, [download] if download else [])
 
     view_ins, view_outs = [batch, show_all], [drafts, pick]
     go.click(do_import, [upload, batch, show_all], [report, batch, drafts, pick], api_visibility="private")

@@ -16,7 +16,7 @@ Plug-in points (one line each, a ``"module:function"`` string so nothing is impo
 
 import importlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -67,10 +67,11 @@ def _resolve(path: str) -> Callable:
 class TabContext:
     """What a tab builder gets: see the module docstring."""
 
-    def __init__(self, settings: Settings, engine: Engine, user_state: Any) -> None:
+    def __init__(self, settings: Settings, engine: Engine, user_state: Any, exports: ExportStore | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.user_state = user_state
+        self.exports = exports or ExportStore(engine)
         self.tabs: list[tuple[Any, tuple[str, ...]]] = []
 
     def tab(self, label: str, roles: tuple[str, ...] = ALL_ROLES, **kwargs: Any):  # noqa: ANN201 - gr.Tab
@@ -87,6 +88,14 @@ class TabContext:
 
     def user(self, request: Any, session: Session, roles: tuple[str, ...] = ALL_ROLES) -> User:
         return session_user(request, session, roles)
+
+    def offer(self, request: Any, downloads: Sequence[Download]) -> str:
+        """One-time download links (HTML) for the request's user (see :mod:`kb_bot.web.exports`)."""
+        if not downloads:
+            return ""
+        with self.session() as s:
+            owner = session_user(request, s).id
+        return " ".join(link_html(self.exports.add(owner, d), d.name) for d in downloads)
 
 
 def session_user(request: Any, session: Session, roles: tuple[str, ...] = ALL_ROLES) -> User:
@@ -158,7 +167,7 @@ class WebApp:
             user_state = gr.State(None)
             header = gr.HTML("", elem_id="kb-header")
             alerts = gr.HTML("", elem_id="kb-alerts-box")
-            ctx = TabContext(self.settings, self.engine, user_state)
+            ctx = TabContext(self.settings, self.engine, user_state, self.exports)
             with gr.Tabs(elem_id="kb-tabs"):
                 with ctx.tab("質問する", ALL_ROLES, id="chat"):
                     self._chat_tab()

@@ -160,24 +160,24 @@ def test_claim_lists_cw_own_sv_team_admin_all_with_csv(tabs: ClaimsTabs, session
     claim(session, office, office.cw3, office.case4)
     seen = {}
     for who in ("cw1", "sv1", "sv2", "admin"):
-        head, body, path = tabs.claims_list(AS_OF, "unpaid", None, Req(who))
+        head, body, download = tabs.claims_list(AS_OF, "unpaid", None, Req(who))
         seen[who] = {n for n in ("A-0001", "A-0003", "B-0001") if n in body}
-        csv_text = Path(path).read_text(encoding="utf-8-sig")
+        csv_text = download.text()
         assert {n for n in ("A-0001", "A-0003", "B-0001") if n in csv_text} == seen[who]
         assert "2025-07-15 現在 未納の債権" in head
     assert seen == {"cw1": {"A-0001"}, "sv1": {"A-0001", "A-0003"}, "sv2": {"B-0001"},
                     "admin": {"A-0001", "A-0003", "B-0001"}}
     head, body, path = tabs.claims_list(AS_OF, "unpaid", None, Req("sv1"))
     assert "2 件" in head and "残高計 200,000円" in head and "100,000" in body and "kbc-soon" in body
-    _, body, path = tabs.claims_list(AS_OF, "totals-cw", None, Req("sv1"))
+    _, body, download = tabs.claims_list(AS_OF, "totals-cw", None, Req("sv1"))
     assert "cw1" in body and "cw2" in body and "cw3" not in body
-    assert Path(path).name == "claims-totals-cw-20250715.csv"
+    assert download.name == "claims-totals-cw-20250715.csv"
     _, body, _ = tabs.claims_list(AS_OF, "dunning-due", None, Req("cw1"))
     assert "A-0001" in body and "督促対象の納期限" in body
     _, body, _ = tabs.claims_list("2030-01-01", "prescription", 12, Req("cw1"))
     assert "A-0001" in body
-    err, body, path = tabs.claims_list("7/15", "unpaid", None, Req("cw1"))
-    assert "kbc-err" in err and path is None
+    err, body, download = tabs.claims_list("7/15", "unpaid", None, Req("cw1"))
+    assert "kbc-err" in err and download is None
     assert audit.entries(session, actor="cw1", action_prefix="claims.list")
 
 
@@ -250,17 +250,17 @@ def test_cw_is_refused_the_dunning_export_and_sv_gets_the_files(tabs: ClaimsTabs
 
     out, files, letters = tabs.export_dunning(AS_OF, Req("sv1"))
     assert "kbc-ok" in out and "送信 1 件・手紙 1 件" in out
-    csv_path, sha_path = (Path(p) for p in files)
-    assert csv_path.name.startswith("messages-20250715-") and sha_path.name == csv_path.name + ".sha256"
-    data = csv_path.read_bytes()
-    assert sha_path.read_text().split() == [hashlib.sha256(data).hexdigest(), csv_path.name]
+    csv_file, sha_file = files
+    assert csv_file.name.startswith("messages-20250715-") and sha_file.name == csv_file.name + ".sha256"
+    data = csv_file.data
+    assert sha_file.data.decode().split() == [hashlib.sha256(data).hexdigest(), csv_file.name]
     text = data.decode()
     assert "09012345678" in text and "07033334444" not in text and "A-0001" not in text and "保護" not in text
-    assert letters and "A-0002" in Path(letters).read_text(encoding="utf-8-sig")
+    assert letters and "A-0002" in letters.text()
     out_dir, letters_dir = tabs.export_dirs()
-    assert (out_dir / csv_path.name).exists() and not (out_dir / Path(letters).name).exists()
+    assert (out_dir / csv_file.name).read_bytes() == data and not (out_dir / letters.name).exists()
     history = tabs.dunning_history(Req("admin"))
-    assert csv_path.name in history and "sv1" in history
+    assert csv_file.name in history and "sv1" in history
     number = text.splitlines()[1].split(",")[-1]
     assert "債権 1" in tabs.send_lookup(number, Req("sv1"))
 
@@ -313,8 +313,8 @@ def test_kaigo_drafts_cw_confirms_own_and_status_is_shown(tabs: ClaimsTabs, sess
     body, pending = tabs.kaigo_view("", True, Req("sv1"))
     assert "決定済（承認 2025-04-01・cw1）" in body and "対応不要" in body and "決定待ち" in body
     assert "取込 1 は担当CWが1件ずつ" in tabs.kaigo_approve_batch(1, "2025-04-01", Req("sv1"))
-    out, path = tabs.kaigo_notices(1, Req("cw1"))
-    assert "1 件" in out and "A-0001" in Path(path).read_text(encoding="utf-8-sig")
+    out, download = tabs.kaigo_notices(1, Req("cw1"))
+    assert "1 件" in out and "A-0001" in download.text()
 
 
 def test_kaigo_sv_batch_approval(tabs: ClaimsTabs, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,36 @@
+"""Settings are read once and checked when the CLI or the server starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb_bot.cli import main
+from kb_bot.settings import SettingsError, load_settings, validate
+
+
+@pytest.mark.parametrize(("toml", "said"), [
+    ('[claims]\nkaigo_aproval = "cw"\n', "kaigo_aproval"),  # a misspelt key
+    ('[claims]\nkaigo_approval = "everyone"\n', "kaigo_approval"),  # a value outside its rules
+    ('[claim]\nkaigo_approval = "cw"\n', "[claim]"),  # a misspelt table
+    ('[chat]\nmode = "magic"\n', "mode"),
+])
+def test_a_typo_in_a_section_stops_the_start(home: Path, monkeypatch, capsys, toml: str, said: str) -> None:  # noqa: ANN001
+    home.mkdir(parents=True)
+    (home / "kb-bot.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(SettingsError, match=said.replace("[", r"\[").replace("]", r"\]")):
+        validate(load_settings())
+    assert main(["serve", "--port", "1"]) == 2  # the server never starts
+    err = capsys.readouterr().err
+    assert err.startswith("設定エラー: ") and said in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_section_is_read_once(home: Path, monkeypatch) -> None:  # noqa: ANN001
+    from kb_bot.claims.config import claims_settings
+
+    settings = validate(load_settings())
+    first = claims_settings(settings)
+    monkeypatch.setenv("KB_BOT_CLAIMS_KAIGO_APPROVAL", "sv_batch")
+    assert claims_settings(settings) is first and first.kaigo_approval == "cw"
+    assert claims_settings(load_settings()).kaigo_approval == "sv_batch"  # a new start reads it again
