@@ -16,8 +16,6 @@ import csv
 import datetime as dt
 import html
 import io
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, get_case, visible_cases
 from kb_bot.claims.config import DECLARATION_TYPES, ClaimsSettings, claims_settings
+from kb_bot.claims.forms import parse_day, parse_deductions, parse_int, parse_months, parse_yen
 from kb_bot.claims.ledger import describe_event
 from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
@@ -182,84 +181,6 @@ def when_text(days_left: int) -> str:
     if days_left < 0:
         return f"{-days_left}日超過"
     return "本日期限" if days_left == 0 else f"あと{days_left}日"
-
-
-def parse_day(text: Any, what: str, *, default_today: bool = True) -> dt.date:
-    """``2025-07-15``, ``2025/7/15`` or full-width digits; empty = today (or an error when required)."""
-    raw = unicodedata.normalize("NFKC", str(text or "")).strip()
-    if not raw:
-        if default_today:
-            return dt.date.today()
-        raise ClaimsError(f"{what}を入力してください（YYYY-MM-DD）")
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", raw)
-    try:
-        if not m:
-            raise ValueError
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        raise ClaimsError(f"{what} {raw!r} は YYYY-MM-DD（例: 2025-07-15）で書いてください") from None
-
-
-def parse_yen(text: Any, what: str, *, required: bool = True) -> int | None:
-    """Integer yen: ``20000``, ``20,000``, ``２０，０００円``. Never a fraction."""
-    raw = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
-    cleaned = raw.replace(",", "").replace("円", "").strip()
-    if not cleaned:
-        if required:
-            raise ClaimsError(f"{what}を円単位の整数で入力してください")
-        return None
-    if not re.fullmatch(r"\d+", cleaned, re.ASCII):
-        raise ClaimsError(f"{what} {raw!r} は円単位の整数（例: 20000）で書いてください")
-    return int(cleaned)
-
-
-def parse_int(value: Any, what: str, *, required: bool = True) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ClaimsError(f"{what}を入力してください")
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ClaimsError(f"{what} {value!r} は整数で書いてください") from None
-    if number != int(number):
-        raise ClaimsError(f"{what} {value!r} は整数で書いてください")
-    return int(number)
-
-
-def parse_months(text: str) -> list[tuple[str, int]]:
-    """One benefit month per line: ``2024-10=60000`` (also ``2024-10 60,000`` or ``2024/10,60000``)."""
-    out: list[tuple[str, int]] = []
-    for n, line in enumerate(unicodedata.normalize("NFKC", text or "").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        m = re.fullmatch(r"(\d{4})[-/年](\d{1,2})月?\s*[=＝:\s,\t]\s*(.+)", line)
-        if not m:
-            raise ClaimsError(f"支給月の {n}行目 {line!r} は「YYYY-MM=金額」の形で書いてください")
-        month = f"{m[1]}-{int(m[2]):02d}"
-        amount = parse_yen(m[3], f"支給月 {month} の額")
-        assert amount is not None
-        out.append((month, amount))
-    if not out:
-        raise ClaimsError("対象の支給月と額を1行に1か月ずつ入力してください（例: 2024-10=60000）")
-    return out
-
-
-def parse_deductions(text: str) -> list[tuple[str, int, str]]:
-    """自立更生費: ``用途=金額=証拠`` per line."""
-    out: list[tuple[str, int, str]] = []
-    for n, line in enumerate(unicodedata.normalize("NFKC", text or "").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        parts = [p.strip() for p in line.split("=")]
-        if not 2 <= len(parts) <= 3 or not parts[0]:
-            raise ClaimsError(f"自立更生費の {n}行目 {line!r} は「用途=金額=証拠」の形で書いてください")
-        amount = parse_yen(parts[1], f"自立更生費 {parts[0]} の額")
-        assert amount is not None
-        out.append((parts[0], amount, parts[2] if len(parts) == 3 else ""))
-    return out
 
 
 # -- the handlers -------------------------------------------------------------------------------------

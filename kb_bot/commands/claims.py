@@ -39,17 +39,17 @@ EVENT_KINDS = {
 
 
 def parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日付 {text!r} は YYYY-MM-DD で書いてください") from None
+    """A date argument: the same parser as the web forms (2025-07-15, 2025/7/15, 2025年7月15日)."""
+    from kb_bot.claims.forms import argparse_type, parse_day
+
+    return argparse_type(lambda t: parse_day(t, "日付", default_today=False))(text)
 
 
 def yen(text: str) -> int:
-    cleaned = text.replace(",", "").replace("円", "")
-    if not cleaned.isdigit():
-        raise argparse.ArgumentTypeError(f"金額 {text!r} は円単位の整数で書いてください")
-    return int(cleaned)
+    """An amount argument in integer yen (20000, 20,000, 20000円), as in the web forms."""
+    from kb_bot.claims.forms import argparse_type, parse_yen
+
+    return argparse_type(lambda t: parse_yen(t, "金額"))(text)
 
 
 def viewer(session: Session, username: str | None) -> User:
@@ -249,31 +249,10 @@ def _case_close(args: argparse.Namespace, settings: Settings, session: Session) 
     return 0
 
 
-def _pairs(values: list[str], option: str, form: str) -> list[list[str]]:
-    from kb_bot.claims.cases import ClaimsError
-
-    parts = form.count("=") + 1
-    out = []
-    for v in values:
-        items = v.split("=")
-        if not 2 <= len(items) <= parts:
-            raise ClaimsError(f"{option} {v!r} は {form} の形で書いてください")
-        out.append(items)
-    return out
-
-
-def _to_yen(text: str, what: str) -> int:
-    try:
-        return yen(text)
-    except argparse.ArgumentTypeError as e:
-        from kb_bot.claims.cases import ClaimsError
-
-        raise ClaimsError(f"{what}: {e}") from None
-
-
 @db_handler
 def _claim_add(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot.claims.cases import get_case
+    from kb_bot.claims.forms import parse_deductions, parse_months
     from kb_bot.claims.ledger import Basis, Cause, surcharge_cap
     from kb_bot.claims.service import DecisionInput, create_claim
     from kb_bot.users import require_user
@@ -281,11 +260,8 @@ def _claim_add(args: argparse.Namespace, settings: Settings, session: Session) -
     cfg, calendar = _cfg_and_calendar(settings)
     actor = require_user(session, args.actor)
     case = get_case(session, actor, args.case)
-    months = [(m.strip(), _to_yen(a, f"支給月 {m}")) for m, a in _pairs(args.month, "--month", "YYYY-MM=金額")]
-    deductions = [
-        (x[0].strip(), _to_yen(x[1], f"控除 {x[0]}"), x[2] if len(x) > 2 else "")
-        for x in _pairs(args.deduction, "--deduction", "用途=金額=証拠")
-    ]
+    months = parse_months("\n".join(args.month))
+    deductions = parse_deductions("\n".join(args.deduction))
     surcharge = args.surcharge
     if args.surcharge_max:
         surcharge = surcharge_cap(sum(a for _, a in months))

@@ -393,3 +393,21 @@ def test_cli_reads_claims_settings_from_the_config_file(kb, tmp_path, monkeypatc
     monkeypatch.setenv("KB_BOT_CLAIMS_KAIGO_APPROVAL", "everyone")
     code, _, err = kb("deadlines", "--as-of", "2025-05-01")
     assert code == 2 and "kaigo_approval" in err
+
+
+def test_the_cli_reads_dates_months_and_amounts_like_the_web_forms(kb):
+    """One parser per input: 2025/4/10 and 2025年4月15日 as in the web tabs, months and amounts alike."""
+    setup_office(kb)
+    code, out, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025/4/10",
+                        "--month", "2024/10,60,000", "--deduction", "冷蔵庫=２０，０００円=見積書",
+                        "--assessed-on", "2025年4月15日", "--due", "2025-05-30", "--actor", "cw1")
+    assert code == 0, err
+    code, out, _ = kb("claims", "show", "1", "--json")
+    shown = json.loads(out)
+    assert "2025-04-10" in out and "2025-04-15" in out and shown["deductions"] == 20000
+
+def test_a_bad_date_argument_is_refused_in_japanese(kb, capsys):
+    with pytest.raises(SystemExit) as refused:
+        kb("claims", "event", "1", "payment", "--on", "7/15", "--amount", "100", "--actor", "cw1")
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "--on: 日付 '7/15' は YYYY-MM-DD" in err and "argument" not in err
