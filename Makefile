@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export KB_BOT_HOME ?= $(CURDIR)/.kb-bot
+PORT ?= 7860
 
 .PHONY: run test install system-deps
 
@@ -17,8 +17,9 @@ $(BIN)/kb-bot: pyproject.toml
 install: $(BIN)/kb-bot
 
 ## Start the app on the bundled sample corpus (ingests it on first start). Local try-out only.
+## Same home as the kb-bot command ($$KB_BOT_HOME, default ~/.local/share/kb-bot); another port: make run PORT=7871
 run: install
-	$(BIN)/kb-bot serve --demo
+	$(BIN)/kb-bot serve --demo --port $(PORT)
 
 ## Run the whole test suite (PostgreSQL and browser tests included where the machine has them).
 test: install system-deps

@@ -9,10 +9,13 @@ its demo password.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
+import socket
 import sys
 from pathlib import Path
 
+from kb_bot.errors import UserError
 from kb_bot.settings import Settings
 
 DEMO_TEAM = "第1班"
@@ -28,16 +31,41 @@ DEMO_USERS = [
 ]
 """sv1 leads 第1班 (cw1, cw2); sv2 leads 第2班 (cw3). Documented in README.md and docs/chat.md."""
 
+DEFAULT_PORT = 7860
+
 REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="Webアプリ（質問・履歴・SV確認・管理）を起動する")
     p.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定: 127.0.0.1 = この端末だけ）")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"待ち受けるポート番号（既定: {DEFAULT_PORT}）")
     p.add_argument("--demo", action="store_true",
                    help="お試し用: 索引がなければ同梱の corpus/ を取り込み、デモ用ユーザーを作る（127.0.0.1 でのみ）")
     p.set_defaults(func=_serve)
+
+
+class PortInUse(UserError):
+    """The address to serve on is taken or not allowed; the message names the flag that changes it."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, taken before any slow start-up work so that a taken port fails at
+    once and nobody can grab it between the check and the server start."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUse(f"ポート {port} は他のプログラムが使用中です。--port {port + 11} のように空いている番号を"
+                            f"指定してください（make run なら make run PORT={port + 11}）") from None
+        raise PortInUse(f"{host}:{port} で待ち受けできません（{e.strerror}）。--host / --port を確認してください") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def is_loopback(host: str) -> bool:
@@ -98,14 +126,26 @@ def demo_note() -> str:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from kb_bot.chat.config import chat_settings
-    from kb_bot.db import open_database
-    from kb_bot.index.store import IndexStore
 
     chat_settings(settings)  # settings errors before anything starts
     if args.demo and not is_loopback(args.host):
         print(f"エラー: --demo はデモ用の公開パスワードを使うため、{args.host} では起動できません。"
               "127.0.0.1 で起動するか、--demo を外して kb-bot users add で利用者を登録してください", file=sys.stderr)
         return 2
+    try:
+        sock = bind(args.host, args.port)
+    except PortInUse as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
+    with sock:
+        return _start(args, settings, sock)
+
+
+def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) -> int:
+    """Everything after the port is held: the demo corpus and users, checks, then the server on ``sock``."""
+    from kb_bot.db import open_database
+    from kb_bot.index.store import IndexStore
+
     if IndexStore(settings.index_dir).current_name() is None:
         if args.demo:
             from ingest.pipeline import IngestFailed, ingest
@@ -143,7 +183,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings, engine, demo_note=note)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"kb-bot を http://{shown}:{args.port}/ で起動します（終了は Ctrl+C）", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server.run(sockets=[sock])
     return 0
 
 
