@@ -128,7 +128,7 @@ def test_abstain_offers_the_sv_and_roles_hide_other_tabs(page, server: str) -> N
     login(page, server, "cw3", "cw3-demo-pass")
     ask(page, "明日の天気予報を教えてください")
     answer = page.locator("#kb-answer")
-    assert "根拠が見つかりませんでした" in answer.inner_text()
+    assert "十分な根拠は見つかりませんでした" in answer.inner_text()
     assert DISCLAIMER in answer.inner_text()
     assert page.locator("#kb-request-review").is_visible()  # offer to send it to the SV
     shot(page, "09-cw-abstained")
@@ -141,5 +141,5 @@ def test_abstain_offers_the_sv_and_roles_hide_other_tabs(page, server: str) -> N
     logout(page)
     login(page, server, "admin", "admin-demo-pass")
     page.get_by_role("tab", name="管理").click()
-    page.wait_for_selector("#kb-audit:has-text('review.correct')")
+    page.wait_for_selector("#kb-audit:has-text('SV確認: 修正して承認')")
     shot(page, "11-admin-audit")
