@@ -18,6 +18,54 @@ from kb_bot.claims.cases import ClaimsError
 
 T = TypeVar("T")
 
+EVENT_CHOICES = [
+    ("収納（納付・充当）", "payment"),
+    ("督促", "dunning"),
+    ("分納計画", "installment_plan"),
+    ("催告", "reminder"),
+    ("時効更新（債務承認など）", "renewal"),
+    ("保護費からの充当の申出", "offset_request"),
+    ("調定（未調定の債権）", "assessment"),
+    ("過誤納の還付", "refund"),
+    ("債務者の変更（相続など）", "debtor_change"),
+    ("移管メモ", "transfer_note"),
+    ("誤った記録の取消（訂正）", "reversal"),
+    ("不納欠損（SV・管理者）", "write_off"),
+]
+EVENT_FIELDS = ("amount", "route", "refund", "deadline", "due", "first_due", "count", "method", "text",
+                "event_no", "name", "relation", "phone")
+"""The event form's inputs, in the order the handler takes them (after claim, kind and date)."""
+FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "payment": ("amount", "route", "refund"),
+    "dunning": ("deadline",),
+    "installment_plan": ("first_due", "count"),
+    "reminder": ("method", "text"),
+    "renewal": ("text",),
+    "offset_request": ("text",),
+    "assessment": ("due",),
+    "refund": ("amount", "text"),
+    "debtor_change": ("name", "relation", "phone", "text"),
+    "transfer_note": ("text",),
+    "reversal": ("event_no", "text"),
+    "write_off": ("amount", "text"),
+}
+TEXT_LABELS = {
+    "reminder": "メモ（任意）",
+    "renewal": "理由（必須。例: 債務承認書を受領）",
+    "offset_request": "メモ（任意）",
+    "refund": "メモ（任意）",
+    "debtor_change": "理由（必須。例: 相続）",
+    "transfer_note": "メモ（必須）",
+    "reversal": "取消の理由（必須。例: 二重入力）",
+    "write_off": "理由（必須。例: 時効完成）",
+}
+DATE_LABELS = {
+    "payment": "収納日", "dunning": "督促日", "installment_plan": "分納の承認日", "reminder": "催告日",
+    "renewal": "更新の日（債務承認の日など）", "offset_request": "申出の日", "assessment": "調定日",
+    "refund": "還付日", "debtor_change": "変更日", "transfer_note": "日付", "reversal": "取消の日",
+    "write_off": "不納欠損の日",
+}
+
 
 def parse_day(text: Any, what: str, *, default_today: bool = True) -> dt.date:
     """``2025-07-15``, ``2025/7/15``, ``2025年7月15日`` or full-width digits; empty = today (or an error when

@@ -1,6 +1,7 @@
 """Claims lists for the office: unpaid, due for 督促, 時効 approaching, installments missed, totals per
 CW and per team. :func:`load_rows` reads every visible claim and folds its events once; the list
-functions are pure filters over those rows, so the app and the CSV export share them.
+functions are pure filters over those rows and :func:`list_table` turns them into a typed :class:`Table`,
+which the CSV export and the app's HTML both render (the app never parses CSV).
 """
 
 from __future__ import annotations
@@ -175,43 +176,67 @@ LIST_KINDS = {
 }
 
 
-def render_csv(kind: str, rows: list[ClaimRow], as_of: dt.date, cfg: ClaimsSettings, months: int | None = None) -> str:
-    """The list ``kind`` (a key of ``LIST_KINDS``) as CSV text with Japanese headers."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+Cell = str | int
+"""A list cell: amounts, counts and numbers as ``int`` (integer yen), everything else as text."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A list as data: Japanese column headers and typed rows; :meth:`csv` and the app's HTML render it."""
+
+    header: list[str]
+    rows: list[list[Cell]]
+
+    def numeric_columns(self) -> list[int]:
+        """Columns holding numbers (right-aligned on screen)."""
+        return [i for i in range(len(self.header))
+                if self.rows and all(isinstance(r[i], int) and not isinstance(r[i], bool) for r in self.rows)]
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(self.header)
+        w.writerows(self.rows)
+        return out.getvalue()
+
+
+def list_table(kind: str, rows: list[ClaimRow], as_of: dt.date, cfg: ClaimsSettings,
+               months: int | None = None) -> Table:
+    """The list ``kind`` (a key of ``LIST_KINDS``) with Japanese headers."""
     if kind in ("totals-cw", "totals-team"):
         label = "担当CW" if kind == "totals-cw" else "班"
         key: Callable[[ClaimRow], str] = (lambda r: r.cw) if kind == "totals-cw" else (lambda r: r.team or "（班なし）")
-        w.writerow([label, "債権数", "残高のある債権数", "調定額計", "残高計", "納期経過額計", "還付すべき額計"])
-        for t in totals(rows, key):
-            w.writerow([t.key, t.claims, t.open_claims, t.assessed, t.balance, t.overdue, t.refund_due])
-        return out.getvalue()
+        return Table([label, "債権数", "残高のある債権数", "調定額計", "残高計", "納期経過額計", "還付すべき額計"],
+                     [[t.key, t.claims, t.open_claims, t.assessed, t.balance, t.overdue, t.refund_due]
+                      for t in totals(rows, key)])
     header = [c.header for c in BASE_COLUMNS]
+
+    def base(r: ClaimRow) -> list[Cell]:
+        return [c.value(r) for c in BASE_COLUMNS]  # type: ignore[misc]
+
     if kind == "unpaid":
-        w.writerow([*header, "納期経過額", "督促日"])
-        for r in unpaid(rows):
-            last = r.state.dunnings[-1][0] if r.state.dunnings else None
-            w.writerow([*(c.value(r) for c in BASE_COLUMNS), r.standing.overdue, _date(last)])
-    elif kind == "dunning-due":
-        w.writerow([*header, "督促対象の納期限", "督促の期限", "督促期限を過ぎている"])
+        return Table([*header, "納期経過額", "督促日"],
+                     [[*base(r), r.standing.overdue, _date(r.state.dunnings[-1][0] if r.state.dunnings else None)]
+                      for r in unpaid(rows)])
+    if kind == "dunning-due":
+        body = []
         for r, due in dunning_due(rows):
             send_by = due + dt.timedelta(days=cfg.dunning_within_days)
-            w.writerow(
-                [*(c.value(r) for c in BASE_COLUMNS), _date(due), _date(send_by), "はい" if as_of > send_by else ""]
-            )
-    elif kind == "prescription":
+            body.append([*base(r), _date(due), _date(send_by), "はい" if as_of > send_by else ""])
+        return Table([*header, "督促対象の納期限", "督促の期限", "督促期限を過ぎている"], body)
+    if kind == "prescription":
         within = cfg.prescription_alert_months if months is None else months
-        w.writerow([*header, "時効完成まで（日）"])
-        for r in prescription_within(rows, as_of, within):
-            assert r.state.prescription_date is not None
-            w.writerow([*(c.value(r) for c in BASE_COLUMNS), (r.state.prescription_date - as_of).days])
-    elif kind == "installments-missed":
-        w.writerow([*header, "最初の不履行の納期", "不履行額"])
-        for r in installments_missed(rows):
-            assert r.standing.installments is not None
-            w.writerow(
-                [*(c.value(r) for c in BASE_COLUMNS), _date(r.standing.due_in_default), r.standing.installments.missed]
-            )
-    else:
-        raise ValueError(f"一覧の種類 {kind!r} はありません（{', '.join(LIST_KINDS)}）")
-    return out.getvalue()
+        found = prescription_within(rows, as_of, within)
+        return Table([*header, "時効完成まで（日）"],
+                     [[*base(r), (r.state.prescription_date - as_of).days] for r in found
+                      if r.state.prescription_date is not None])
+    if kind == "installments-missed":
+        return Table([*header, "最初の不履行の納期", "不履行額"],
+                     [[*base(r), _date(r.standing.due_in_default), r.standing.installments.missed]
+                      for r in installments_missed(rows) if r.standing.installments is not None])
+    raise ValueError(f"一覧の種類 {kind!r} はありません（{', '.join(LIST_KINDS)}）")
+
+
+def render_csv(kind: str, rows: list[ClaimRow], as_of: dt.date, cfg: ClaimsSettings, months: int | None = None) -> str:
+    """The list ``kind`` as CSV text (what ``kb-bot claims list`` prints and the app offers for download)."""
+    return list_table(kind, rows, as_of, cfg, months).csv()

@@ -110,11 +110,6 @@ def session_user(request: Any, session: Session, roles: tuple[str, ...] = ALL_RO
     return user
 
 
-def _message(kind: str, text: str) -> str:
-    color = {"ok": "#1f6f3f", "err": "#b00020", "info": "#2458a6"}[kind]
-    return f'<div class="kb-status" style="color:{color};font-weight:600">{render.esc(text)}</div>'
-
-
 class WebApp:
     def __init__(self, settings: Settings, engine: Engine, service: ChatService | None = None,
                  demo_note: str = "") -> None:
@@ -221,7 +216,7 @@ class WebApp:
             v = self.viewer(request)
             q = (q or "").strip()
             if not q:
-                yield ready(_message("err", "質問を入力してください"), None, False, "")
+                yield ready(render.msg("err", "質問を入力してください"), None, False, "")
                 return
             yield ('<div class="kb-progress">回答を作成しています…（資料を検索しています）'
                    f'<div class="kb-question">質問: {render.esc(q)}</div></div>', None, gr.Group(visible=False), "",
@@ -229,23 +224,23 @@ class WebApp:
             try:
                 r = self.service.ask(v.id, q)
             except UserError as e:
-                yield ready(_message("err", str(e)), None, False, "")
+                yield ready(render.msg("err", str(e)), None, False, "")
                 return
             queued = r.review_status == "pending"
             html = render.answer_html(r.payload, r.turn_id, r.mode, r.flags if queued else None, r.timings,
                                       "SV確認待ちに入りました" if queued else "", queued=queued)
-            note = _message("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。") if queued else ""
+            note = render.msg("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。") if queued else ""
             yield ready(html, r.turn_id, True, note)
 
         def on_send(turn_id: int | None, text: str, request: gr.Request):  # noqa: ANN202
             v = self.viewer(request)
             if turn_id is None:
-                return _message("err", "先に質問してください"), text
+                return render.msg("err", "先に質問してください"), text
             try:
                 self.service.request_review(v.id, int(turn_id), text or "")
             except UserError as e:
-                return _message("err", str(e)), text
-            return _message("ok", "SVに送りました。確認の結果は「履歴」タブに表示されます。"), ""
+                return render.msg("err", str(e)), text
+            return render.msg("ok", "SVに送りました。確認の結果は「履歴」タブに表示されます。"), ""
 
         # One event for the button and Enter: a question asked while one is being answered waits and is
         # answered next (never dropped); the button is disabled meanwhile and every answer names its question.
@@ -295,14 +290,14 @@ class WebApp:
         def listing(v: Viewer) -> tuple[Any, str]:
             items = self.service.queue_items(v.id)
             return (gr.Radio(choices=[(render.queue_choice(i), i["id"]) for i in items], value=None),
-                    _message("info", render.queue_count(items)))
+                    render.msg("info", render.queue_count(items)))
 
         def load(request: gr.Request):  # noqa: ANN202
             v = self.viewer(request)
             try:
                 radio, head = listing(v)
             except UserError as e:
-                return gr.Radio(choices=[], value=None), _message("err", str(e)), "", None
+                return gr.Radio(choices=[], value=None), render.msg("err", str(e)), "", None
             return radio, head, "", None
 
         def open_turn(turn_id: int | None, request: gr.Request):  # noqa: ANN202
@@ -313,7 +308,7 @@ class WebApp:
                 t = self.service.open_for_review(v.id, int(turn_id))
                 item = next((i for i in self.service.queue_items(v.id) if t["id"] in i["turn_ids"]), None)
             except UserError as e:
-                return _message("err", str(e)), None, "", ""
+                return render.msg("err", str(e)), None, "", ""
             return render.review_html(t, item), t["id"], t["answer"], ""
 
         def act(action: str):  # noqa: ANN202
@@ -321,14 +316,14 @@ class WebApp:
                 v = self.viewer(request)
                 keep = (gr.Radio(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), turn_id)
                 if turn_id is None:
-                    return _message("err", "確認する質問を選んでください"), *keep
+                    return render.msg("err", "確認する質問を選んでください"), *keep
                 try:
                     t = self.service.act(v.id, int(turn_id), action, note_text or "", corrected_text or "")
                 except UserError as e:
-                    return _message("err", str(e)), *keep
+                    return render.msg("err", str(e)), *keep
                 done = {"approve": "承認しました", "correct": "修正して承認しました", "reject": "差し戻しました"}[action]
                 radio, head = listing(v)
-                return _message("ok", f"#{t['id']} を{done}（{t['reviewer']}）"), radio, head, "", "", "", None
+                return render.msg("ok", f"#{t['id']} を{done}（{t['reviewer']}）"), radio, head, "", "", "", None
             return run
 
         def do_export(request: gr.Request):  # noqa: ANN202
@@ -349,10 +344,10 @@ class WebApp:
         try:
             text, n = self.service.export_csv(v.id)
         except UserError as e:
-            return "", _message("err", str(e))
+            return "", render.msg("err", str(e))
         name = "kb-bot-questions.csv"
         return (link_html(self.exports.add(v.id, Download.csv(name, text)), name),
-                _message("ok", f"{n} 件を書き出しました（記録に残ります）"))
+                render.msg("ok", f"{n} 件を書き出しました（記録に残ります）"))
 
     # -- admin -----------------------------------------------------------------------------------------------
     def _admin_tab(self):  # noqa: ANN202
@@ -407,8 +402,8 @@ class WebApp:
                     t = users.get_team(s, team) if team else None
                     users.add_user(s, name, role, actor=admin.username, password=password, display_name=display, team=t)
             except UserError as e:
-                return _message("err", str(e)), password
-            return _message("ok", f"ユーザー {name} を追加しました"), ""
+                return render.msg("err", str(e)), password
+            return render.msg("ok", f"ユーザー {name} を追加しました"), ""
 
         def disable(name, request: gr.Request):  # noqa: ANN001, ANN202
             try:
@@ -416,8 +411,8 @@ class WebApp:
                     admin = session_user(request, s, ("admin",))
                     users.disable_user(s, users.require_user(s, name.strip()), actor=admin.username)
             except UserError as e:
-                return _message("err", str(e))
-            return _message("ok", f"ユーザー {name} を無効化しました")
+                return render.msg("err", str(e))
+            return render.msg("ok", f"ユーザー {name} を無効化しました")
 
         def add_team(name, sv_name, request: gr.Request):  # noqa: ANN001, ANN202
             try:
@@ -425,8 +420,8 @@ class WebApp:
                     admin = session_user(request, s, ("admin",))
                     users.add_team(s, name.strip(), users.require_user(s, sv_name.strip()), actor=admin.username)
             except UserError as e:
-                return _message("err", str(e))
-            return _message("ok", f"班 {name} を追加しました")
+                return render.msg("err", str(e))
+            return render.msg("ok", f"班 {name} を追加しました")
 
         def do_export(request: gr.Request):  # noqa: ANN202
             return self._export_questions(self.viewer(request))

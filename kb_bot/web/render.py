@@ -1,4 +1,5 @@
-"""HTML for answers, citations, SV確認済み回答, history and the queue. Every dynamic text is escaped here.
+"""The web app's one HTML kit: the style sheet, escaping, status lines, tables, key–value lists, and the HTML
+of answers, citations, SV確認済み回答, history and the queue. Every dynamic text is escaped here.
 
 The disclaimer (kb_bot.DISCLAIMER) is part of :func:`answer_html` itself, so no surface that shows an
 answer can leave it out.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from kb_bot import DISCLAIMER
@@ -60,12 +62,80 @@ mark{background:#ffe98a;padding:0 1px;border-radius:2px}
 .kb-progress{color:#2458a6;padding:10px}
 .kb-question{font-weight:600;margin:0 0 8px;white-space:pre-wrap}
 .kb-header .kb-user a{white-space:nowrap}
-.kb-queue-line{white-space:normal}
+.kb-download{font-weight:600;margin-right:6px}
+.kbc-table{border-collapse:collapse;width:100%;font-size:13px;line-height:1.5}
+.kbc-table th{background:#eef2f7;color:#1d2b3a;text-align:left;padding:4px 6px;border:1px solid #d5dde7;
+  white-space:nowrap;position:sticky;top:0}
+.kbc-table td{padding:3px 6px;border:1px solid #e1e6ec;vertical-align:top;color:#1d2b3a;background:#fff}
+.kbc-table td.kbc-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.kbc-table td.kbc-nowrap{white-space:nowrap}
+.kbc-table tr.kbc-overdue td{background:#fdecec;color:#8b0000}
+.kbc-table tr.kbc-soon td{background:#fff4d6}
+.kbc-table tr.kbc-done td{color:#6b7480}
+.kbc-table tr.kbc-muted td{color:#8a929c;text-decoration:line-through}
+.kbc-wrap{overflow:auto;max-height:560px;border:1px solid #e1e6ec;border-radius:6px}
+.kbc-head{font-weight:700;font-size:15px;margin:10px 0 4px;color:#1d2b3a}
+.kbc-sub{color:#5b6673;font-size:12px;margin:0 0 6px}
+.kbc-empty{color:#5b6673;padding:6px 2px}
+.kbc-msg{font-weight:600;padding:6px 10px;border-radius:6px;margin:4px 0;white-space:pre-wrap}
+.kbc-ok{color:#1f6f3f;background:#eef8f1;border:1px solid #b9dfc6}
+.kbc-err{color:#9b1020;background:#fdf0f1;border:1px solid #eab4bb}
+.kbc-info{color:#24508f;background:#eef3fb;border:1px solid #bfd0ea}
+.kbc-msg ul{margin:4px 0 0 18px;padding:0;font-weight:400}
+.kbc-tag{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:700;color:#fff;
+  background:#5b6673}
+.kbc-tag-red{background:#b03a2e}.kbc-tag-amber{background:#b97800}.kbc-tag-green{background:#2e7d4f}
+.kbc-tag-blue{background:#2e5f8b}
+.kbc-kv{border-collapse:collapse;font-size:14px;margin:4px 0 8px;border:0 !important;width:auto}
+.kbc-kv th{text-align:left;color:#5b6673;font-weight:600;padding:3px 18px 3px 0;white-space:nowrap;vertical-align:top;
+  border:none;border-bottom:1px solid #eef1f5;background:transparent}
+.kbc-kv td{padding:3px 0;color:#1d2b3a;border:none;border-bottom:1px solid #eef1f5;background:transparent}
+.kbc-kv tr,.kbc-kv tbody,.kbc-kv th,.kbc-kv td{border-left:0 !important;border-right:0 !important;border-top:0 !important}
+.kbc-title{font-size:16px;font-weight:700;margin:6px 0;color:#1d2b3a}
 """
 
 
-def esc(text: Any) -> str:
-    return html.escape(str(text or ""), quote=True)
+def esc(value: Any) -> str:
+    """``value`` as escaped HTML text (None is empty)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def msg(kind: str, text: str, items: Sequence[str] = ()) -> str:
+    """A status line (``ok`` / ``err`` / ``info``), with an optional list under it."""
+    extra = f"<ul>{''.join(f'<li>{esc(i)}</li>' for i in items)}</ul>" if items else ""
+    return f'<div class="kbc-msg kbc-{kind}" role="{"alert" if kind == "err" else "status"}">{esc(text)}{extra}</div>'
+
+
+def yen(value: int) -> str:
+    return f"{value:,}円"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, row_classes: Sequence[str] | None = None,
+          num_cols: Sequence[int] = (), nowrap_cols: Sequence[int] = (), elem_id: str = "") -> str:
+    """An escaped HTML table; ``num_cols`` are right-aligned, ints there get thousands separators."""
+    if not rows:
+        return '<div class="kbc-empty">該当するものはありません</div>'
+    nums, nowrap = set(num_cols), set(nowrap_cols)
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cls = row_classes[i] if row_classes else ""
+        cells = []
+        for j, v in enumerate(row):
+            if j in nums:
+                text = f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else esc(v)
+                cells.append(f'<td class="kbc-num">{text}</td>')
+            else:
+                cells.append(f'<td class="kbc-nowrap">{esc(v)}</td>' if j in nowrap else f"<td>{esc(v)}</td>")
+        body.append(f'<tr class="{cls}">{"".join(cells)}</tr>')
+    ident = f' id="{esc(elem_id)}"' if elem_id else ""
+    return (f'<div class="kbc-wrap"><table class="kbc-table"{ident}><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def kv(pairs: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs if v not in (None, ""))
+    return f'<table class="kbc-kv">{rows}</table>'
 
 
 def local_time(iso: str) -> str:

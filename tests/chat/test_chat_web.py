@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 
 import pytest
@@ -191,7 +193,7 @@ def test_sso_header_from_a_trusted_proxy(chat_env, engine, people, monkeypatch) 
     assert client.get("/", headers={"X-Remote-User": "cw1"}, follow_redirects=False).status_code == 200
     assert client.get("/", headers={"X-Remote-User": "nobody"}, follow_redirects=False).status_code == 303
     monkeypatch.setenv("KB_BOT_CHAT_TRUSTED_PROXIES", "10.0.0.1")
-    other = TestClient(create_app(chat_env, engine))
+    other = TestClient(create_app(dataclasses.replace(chat_env), engine))  # settings are read once per start
     assert other.get("/", headers={"X-Remote-User": "cw1"}, follow_redirects=False).status_code == 303
     with session_scope(engine) as s:
         assert [e.detail["via"] for e in audit.entries(s, actor="cw1", action_prefix="login")] == ["sso"]

@@ -19,7 +19,8 @@ from kb_bot.claims.ledger import Basis
 from kb_bot.claims.models import Claim, Declaration, DunningExport, KaigoBatch, KaigoDraft
 from kb_bot.claims.service import DecisionInput
 from kb_bot.claims.forms import parse_day, parse_months, parse_yen
-from kb_bot.claims.web import ClaimsTabs, build
+from kb_bot.claims.handlers import ClaimsTabs
+from kb_bot.claims.web import build
 from kb_bot.settings import Settings
 from kb_bot.web.app import TAB_BUILDERS, TabContext, WebApp
 
