@@ -101,10 +101,3 @@ class OfficeIndex:
                 similarity=round(sim, 3), note=oa.note, citations=list(oa.citations or []),
             ))
         return out
-
-
-def list_office_answers(session: Session, include_stale: bool = True) -> list[OfficeAnswer]:
-    query = select(OfficeAnswer).order_by(OfficeAnswer.reviewed_at.desc())
-    if not include_stale:
-        query = query.where(OfficeAnswer.status == "active")
-    return list(session.scalars(query))

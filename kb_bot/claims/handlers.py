@@ -34,7 +34,6 @@ from kb_bot.claims.forms import (
     parse_months,
     parse_yen,
 )
-from kb_bot.claims.ledger import describe_event
 from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
 from kb_bot.web.exports import Download
@@ -333,15 +332,7 @@ class ClaimsTabs:
 
     def claim_detail(self, claim_id: Any, as_of_text: str, request: Any) -> str:
         from kb_bot.claims import service
-        from kb_bot.claims.ledger import (
-            BASIS_LABELS,
-            KIND_LABELS,
-            STATUS_LABELS,
-            Kind,
-            bankruptcy_treatment,
-            month_split,
-            standing,
-        )
+        from kb_bot.claims.summary import summarize
 
         try:
             with self.ctx.session() as s:
@@ -349,26 +340,21 @@ class ClaimsTabs:
                 number = parse_int(claim_id, "債権番号")
                 assert number is not None
                 as_of = parse_day(as_of_text, "基準日")
-                cfg = self.cfg()
-                claim, rows, st = service.view_claim(s, u, number, cfg, as_of)
+                claim, rows, st = service.view_claim(s, u, number, self.cfg(), as_of)
                 names = {x.id: x.username for x in s.scalars(select(User).where(
                     User.id.in_({r.recorded_by for r in rows})))}
-                case = claim.case
-                cw = case.cw.username
+                info = summarize(claim, rows, st, as_of, names)
         except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e))
-        now = standing(st, as_of)
-        status = STATUS_LABELS[now.status]
+        now, status = info.now, info.status_label
         tag = {"滞納": "red", "分納不履行": "red", "時効完成（不納欠損が必要）": "red", "完納": "green",
                "分納中": "blue", "納期限前": "blue"}.get(status, "")
-        split = month_split(st)
-        deductions = sum(d.amount for d in st.deductions)
         debtor = f"{st.debtor.name}（{st.debtor.relation}）" + (f" 電話 {st.debtor.phone}" if st.debtor.phone else "") \
             if st.debtor else ""
         pairs = [
             ("債務者", debtor),
             ("徴収額（返還額）", yen(st.principal) + (f"・加算 {yen(st.surcharge)}" if st.surcharge else "")
-             + (f"・自立更生費控除 {yen(deductions)}" if deductions else "")),
+             + (f"・自立更生費控除 {yen(info.deductions)}" if info.deductions else "")),
             ("調定", f"{yen(st.assessed)}（調定日 {st.assessed_on}）" if st.assessed_on else "未調定"),
             ("納期限", str(st.due or "")),
             ("収納・不納欠損", f"収納 {yen(st.paid)}・不納欠損 {yen(st.written_off)}"),
@@ -383,26 +369,17 @@ class ClaimsTabs:
                     f"・計画後の収納 {yen(now.installments.paid)}・不履行 {yen(now.installments.missed)}")
              if st.plan and now.installments else ""),
             ("保護費からの充当の申出", "、".join(str(d) for d in st.offset_requests)),
-            ("支給月の内訳", f"2018年10月前 {yen(split.before)}・以後 {yen(split.after)}"),
-            ("破産時の扱い", bankruptcy_treatment(st) if st.basis else ""),
+            ("支給月の内訳", f"2018年10月前 {yen(info.split.before)}・以後 {yen(info.split.after)}"),
+            ("破産時の扱い", info.bankruptcy),
         ]
-        ev_rows, ev_cls = [], []
-        for r in rows:
-            label = KIND_LABELS[Kind(r.kind)]
-            if r.reverses_id:
-                label += f"（記録 {r.reverses_id} を取消）"
-            note = ""
-            if r.id in st.reversed_ids:
-                note = "取消済"
-            elif r.on > as_of:
-                note = "基準日より後"
-            ev_rows.append([r.id, r.on.isoformat(), label, describe_event(r.kind, r.data), names.get(r.recorded_by, ""),
-                            note])
-            ev_cls.append("kbc-muted" if r.id in st.reversed_ids else ("kbc-done" if r.on > as_of else ""))
-        basis = BASIS_LABELS[st.basis] if st.basis else "（決定取消）"
+        ev_rows = [[e.id, e.on.isoformat(), e.label + (f"（記録 {e.reverses} を取消）" if e.reverses else ""), e.text,
+                    e.recorded_by, "取消済" if e.reversed else ("基準日より後" if e.after_as_of else "")]
+                   for e in info.events]
+        ev_cls = ["kbc-muted" if e.reversed else ("kbc-done" if e.after_as_of else "") for e in info.events]
+        basis = info.basis_label or "（決定取消）"
         return (
-            f'<div class="kbc-title" id="kbc-claim-title">債権 {claim.id}（ケース {esc(case.case_number)}・担当 {esc(cw)}）'
-            f'{esc(basis)} <span class="kbc-tag kbc-tag-{tag}">{esc(status)}</span>'
+            f'<div class="kbc-title" id="kbc-claim-title">債権 {info.claim_id}（ケース {esc(info.case_number)}・担当 '
+            f'{esc(info.cw)}）{esc(basis)} <span class="kbc-tag kbc-tag-{tag}">{esc(status)}</span>'
             f' <span class="kbc-sub">{esc(as_of)} 現在</span></div>'
             + kv(pairs)
             + '<div class="kbc-head">記録（追記のみ。誤りは「取消」の記録で訂正します）</div>'

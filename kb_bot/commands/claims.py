@@ -344,89 +344,42 @@ def _claim_event(args: argparse.Namespace, settings: Settings, session: Session)
 @db_handler
 def _claim_show(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot.claims.config import claims_settings
-    from kb_bot.claims.ledger import (
-        BASIS_LABELS,
-        KIND_LABELS,
-        STATUS_LABELS,
-        Kind,
-        bankruptcy_treatment,
-        describe_event,
-        installment_status,
-        month_split,
-        status,
-    )
     from kb_bot.claims.service import view_claim
+    from kb_bot.claims.summary import summarize
 
     cfg = claims_settings(settings)
     as_of = args.as_of or dt.date.today()
     claim, rows, s = view_claim(session, viewer(session, args.user), args.claim_id, cfg, args.as_of)
-    st = status(s, as_of)
-    split = month_split(s)
-    inst = installment_status(s, as_of)
-    info = {
-        "claim_id": claim.id,
-        "case_number": claim.case.case_number,
-        "basis": BASIS_LABELS[s.basis] if s.basis else "",
-        "status": STATUS_LABELS[st],
-        "debtor": s.debtor.name if s.debtor else "",
-        "principal": s.principal,
-        "surcharge": s.surcharge,
-        "deductions": sum(d.amount for d in s.deductions),
-        "assessed": s.assessed,
-        "due": s.due.isoformat() if s.due else None,
-        "paid": s.paid,
-        "written_off": s.written_off,
-        "balance": s.balance,
-        "principal_balance": s.principal_balance,
-        "surcharge_balance": s.surcharge_balance,
-        "overpaid": s.overpaid,
-        "refund_due": s.refund_due,
-        "prescription_date": s.prescription_date.isoformat() if s.prescription_date else None,
-        "months_before_2018_10": split.before,
-        "months_from_2018_10": split.after,
-        "bankruptcy": bankruptcy_treatment(s) if s.basis else "",
-        "installments_missed": inst.missed if inst else None,
-        "events": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "on": r.on.isoformat(),
-                "data": r.data,
-                "reverses": r.reverses_id,
-                "reversed": r.id in s.reversed_ids,
-            }
-            for r in rows
-        ],
-    }
+    info = summarize(claim, rows, s, as_of, {})
     if args.json:
-        print(json.dumps(info, ensure_ascii=False, indent=1))
+        print(json.dumps(info.to_json(), ensure_ascii=False, indent=1))
         return 0
-    print(f"債権 {claim.id}（ケース {info['case_number']}）{info['basis']}・{info['status']}（{as_of} 現在）")
-    print(f"  債務者: {info['debtor']}")
+    split, inst = info.split, info.now.installments
+    print(f"債権 {claim.id}（ケース {info.case_number}）{info.basis_label}・{info.status_label}（{as_of} 現在）")
+    print(f"  債務者: {s.debtor.name if s.debtor else ''}")
     print(
         f"  徴収額（返還額）{s.principal:,}円"
         + (f"・加算 {s.surcharge:,}円" if s.surcharge else "")
-        + (f"・自立更生費控除 {info['deductions']:,}円" if info["deductions"] else "")
+        + (f"・自立更生費控除 {info.deductions:,}円" if info.deductions else "")
     )
-    print(f"  調定 {s.assessed:,}円・納期限 {info['due'] or '-'}・収納 {s.paid:,}円・不納欠損 {s.written_off:,}円")
+    due = s.due.isoformat() if s.due else "-"
+    print(f"  調定 {s.assessed:,}円・納期限 {due}・収納 {s.paid:,}円・不納欠損 {s.written_off:,}円")
     print(
         f"  残高 {s.balance:,}円"
         + (f"（うち加算 {s.surcharge_balance:,}円）" if s.surcharge else "")
         + (f"・還付すべき過誤納 {s.refund_due:,}円" if s.refund_due else "")
     )
-    print(f"  時効完成日: {info['prescription_date'] or '-'}")
-    print(f"  支給月の内訳: 2018年10月前 {split.before:,}円・以後 {split.after:,}円 — 破産時: {info['bankruptcy']}")
+    print(f"  時効完成日: {s.prescription_date.isoformat() if s.prescription_date else '-'}")
+    print(f"  支給月の内訳: 2018年10月前 {split.before:,}円・以後 {split.after:,}円 — 破産時: {info.bankruptcy}")
     if s.reminders:
         print(f"  催告: {s.reminders} 回（最終 {s.last_reminder_on}）")
     if inst:
         print(f"  分納: 納期到来分 {inst.scheduled:,}円・計画後の収納 {inst.paid:,}円・不履行 {inst.missed:,}円")
     print("  記録:")
-    for r in rows:
-        mark = "（取消済）" if r.id in s.reversed_ids else ""
-        target = f" 記録{r.reverses_id}を取消" if r.reverses_id else ""
-        print(
-            f"   {r.id:>6} {r.on} {KIND_LABELS[Kind(r.kind)]}{target}{mark} {describe_event(r.kind, r.data)}".rstrip()
-        )
+    for e in info.events:
+        mark = "（取消済）" if e.reversed else ""
+        target = f" 記録{e.reverses}を取消" if e.reverses else ""
+        print(f"   {e.id:>6} {e.on} {e.label}{target}{mark} {e.text}".rstrip())
     return 0
 
 

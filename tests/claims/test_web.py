@@ -348,3 +348,34 @@ def test_money_and_dates_are_parsed_strictly() -> None:
     assert parse_months("2024-10=60000\n2024/11 60,000\n") == [("2024-10", 60_000), ("2024-11", 60_000)]
     with pytest.raises(ClaimsError, match="YYYY-MM=金額"):
         parse_months("10月=6万")
+
+
+def test_a_list_is_a_typed_table_that_csv_and_html_render(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+    from kb_bot.claims.lists import list_table, load_rows, render_csv
+
+    claim(session, office, office.cw1, office.case1)
+    day = D.fromisoformat(AS_OF)
+    rows = load_rows(session, office.sv1, day, office.cfg)
+    listed = list_table("unpaid", rows, day, office.cfg)
+    balance = listed.header.index("残高")
+    assert listed.rows[0][balance] == 100_000 and balance in listed.numeric_columns()
+    assert listed.header.index("ケース番号") not in listed.numeric_columns()
+    assert listed.csv() == render_csv("unpaid", rows, day, office.cfg)
+    _, body, download = tabs.claims_list(AS_OF, "unpaid", None, Req("sv1"))
+    assert '<td class="kbc-num">100,000</td>' in body and download.text() == listed.csv()
+
+
+def test_cli_and_app_show_one_claim_summary(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+    from kb_bot.claims.service import view_claim
+    from kb_bot.claims.summary import summarize
+
+    c = claim(session, office, office.cw1, office.case1)
+    tabs.record_event(c.id, "payment", "2025-07-10", {"amount": "30,000", "route": "counter"}, Req("cw1"))
+    html = tabs.claim_detail(c.id, AS_OF, Req("cw1"))
+    day = D.fromisoformat(AS_OF)
+    found, rows, state = view_claim(session, office.cw1, c.id, office.cfg, day)
+    info = summarize(found, rows, state, day, {})
+    session.rollback()
+    assert info.to_json()["balance"] == 70_000 and info.status_label == "滞納"
+    assert f"残高</th><td>{info.state.balance:,}円" in html and info.status_label in html
+    assert [e.label for e in info.events][-1] == "収納" and "30,000円・窓口" in html
