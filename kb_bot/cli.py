@@ -19,7 +19,9 @@ import importlib
 import re
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from kb_bot import __version__
 from kb_bot.errors import UserError
@@ -55,7 +57,7 @@ class JapaneseArgumentParser(argparse.ArgumentParser):
     """argparse with Japanese headings (使い方・引数・オプション), help line and common error messages; the
     sub-command parsers inherit it."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own signature
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         add_help = kwargs.pop("add_help", True)
         super().__init__(*args, add_help=False, **kwargs)
         self._positionals.title = "引数"
@@ -68,13 +70,14 @@ class JapaneseArgumentParser(argparse.ArgumentParser):
         formatter = super()._get_formatter()
         add_usage = formatter.add_usage
 
-        def japanese_usage(usage, actions, groups, prefix=None):  # noqa: ANN001, ANN202
+        def japanese_usage(usage: str | None, actions: Iterable[argparse.Action],
+                           groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
             return add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
 
         formatter.add_usage = japanese_usage  # type: ignore[method-assign]
         return formatter
 
-    def add_subparsers(self, **kwargs) -> argparse._SubParsersAction:  # noqa: ANN003
+    def add_subparsers(self, **kwargs: Any) -> argparse._SubParsersAction:
         kwargs.setdefault("title", "コマンド")
         return super().add_subparsers(**kwargs)
 

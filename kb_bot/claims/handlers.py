@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
+from kb_bot.claims.calendar import HolidayCalendar, load_calendar
 from kb_bot.claims.cases import ClaimsError, get_case, visible_cases
 from kb_bot.claims.config import DECLARATION_TYPES, ClaimsSettings, claims_settings
 from kb_bot.claims.forms import (
@@ -72,9 +73,7 @@ class ClaimsTabs:
     def cfg(self) -> ClaimsSettings:
         return claims_settings(self.ctx.settings)
 
-    def calendar(self, cfg: ClaimsSettings):  # noqa: ANN201
-        from kb_bot.claims.calendar import load_calendar
-
+    def calendar(self, cfg: ClaimsSettings) -> HolidayCalendar:
         return load_calendar(cfg)
 
     def act(self, request: Any, roles: tuple[str, ...], fn: Callable[[Session, User], str]) -> str:

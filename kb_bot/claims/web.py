@@ -115,7 +115,7 @@ def _deadlines_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
             c_go = gr.Button("決定を記録する", elem_id="kbc-app-decide", scale=1)
     action = _html("kbc-dl-action")
 
-    def load(as_of_text: str, done: bool, request: gr.Request):  # noqa: ANN202
+    def load(as_of_text: str, done: bool, request: gr.Request) -> Any:
         text = as_of_text or _today()
         st, al, de, ap, decls, apps, cases, cws = tabs.deadlines_view(text, done, request)
         return (text, st, al, de, ap, _dropdown(decls), _dropdown(apps), _dropdown(cases), _dropdown(cases),
@@ -208,21 +208,21 @@ def _claims_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         n_go = gr.Button("債権を登録する", variant="primary", elem_id="kbc-add-submit")
     n_msg = _html("kbc-add-msg")
 
-    def load(as_of_text: str, k: str, m: Any, request: gr.Request):  # noqa: ANN202
+    def load(as_of_text: str, k: str, m: Any, request: gr.Request) -> Any:
         text = as_of_text or _today()
         cases, kinds, _ = tabs.claims_setup(request)
         head, body, download = tabs.claims_list(text, k or "unpaid", m, request)
         return (text, head, body, tabs.ctx.offer(request, [download] if download else []), _dropdown(cases),
                 gr.Dropdown(choices=kinds.items))
 
-    def show_list(as_of_text: str, k: str, m: Any, request: gr.Request):  # noqa: ANN202
+    def show_list(as_of_text: str, k: str, m: Any, request: gr.Request) -> Any:
         head, body, download = tabs.claims_list(as_of_text, k, m, request)
         return head, body, tabs.ctx.offer(request, [download] if download else [])
 
     def open_claim(cid: Any, as_of_text: str, request: gr.Request) -> str:
         return tabs.claim_detail(cid, as_of_text, request)
 
-    def switch(k: str):  # noqa: ANN202
+    def switch(k: str) -> Any:
         shown = FIELDS_BY_KIND.get(k, ())
         ups = [gr.update(visible=name in shown) for name in EVENT_FIELDS]
         text_i = EVENT_FIELDS.index("text")
@@ -296,10 +296,10 @@ def _dunning_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
             look = gr.Button("調べる", scale=0, min_width=180)
         look_msg = _html("kbc-dn-lookup")
 
-    def load(as_of_text: str, request: gr.Request):  # noqa: ANN202
+    def load(as_of_text: str, request: gr.Request) -> Any:
         return as_of_text or _today(), tabs.dunning_history(request)
 
-    def export(as_of_text: str, request: gr.Request):  # noqa: ANN202
+    def export(as_of_text: str, request: gr.Request) -> Any:
         out, downloads, letter = tabs.export_dunning(as_of_text, request)
         sent = "送信用ファイルとチェックサム（外部媒体へ）: " + tabs.ctx.offer(request, downloads) if downloads else ""
         kept = "手紙で送る分（内部用・外部媒体に入れない）: " + tabs.ctx.offer(request, [letter]) if letter else ""
@@ -345,24 +345,24 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         notices_file = _html("kbc-kg-notices-file")
     action = _html("kbc-kg-action")
 
-    def view(b: Any, everything: bool, request: gr.Request):  # noqa: ANN202
+    def view(b: Any, everything: bool, request: gr.Request) -> Any:
         body, pending = tabs.kaigo_view(b, everything, request)
         return body, _dropdown(pending)
 
-    def load(b: Any, everything: bool, request: gr.Request):  # noqa: ANN202
+    def load(b: Any, everything: bool, request: gr.Request) -> Any:
         line, batches, manager, batch_mode = tabs.kaigo_setup(request)
         body, pending = tabs.kaigo_view(b, everything, request)
         return (line, gr.Group(visible=manager), gr.Group(visible=batch_mode),
                 gr.Dropdown(choices=[("（すべて）", "")] + batches.items, value=b if b else ""), body,
                 _dropdown(pending))
 
-    def do_import(path: Any, b: Any, everything: bool, request: gr.Request):  # noqa: ANN202
+    def do_import(path: Any, b: Any, everything: bool, request: gr.Request) -> Any:
         out = tabs.kaigo_import(path, request)
         _, batches, _, _ = tabs.kaigo_setup(request)
         body, pending = tabs.kaigo_view(b, everything, request)
         return out, gr.Dropdown(choices=[("（すべて）", "")] + batches.items), body, _dropdown(pending)
 
-    def notices_fn(b: Any, request: gr.Request):  # noqa: ANN202
+    def notices_fn(b: Any, request: gr.Request) -> Any:
         out, download = tabs.kaigo_notices(b, request)
         return out, tabs.ctx.offer(request, [download] if download else [])
 

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -36,6 +36,10 @@ from kb_bot.web.audit_view import action_label, detail_text
 from kb_bot.web.auth import Auth, viewer_label
 from kb_bot.web.exports import Download, ExportStore, link_html
 from kb_bot.web.guard import guard_blocks, refuse
+
+if TYPE_CHECKING:
+    import gradio as gr
+    from fastapi import FastAPI
 
 TAB_BUILDERS: list[str] = [
     "kb_bot.claims.web:build",
@@ -74,7 +78,7 @@ class TabContext:
         self.exports = exports or ExportStore(engine)
         self.tabs: list[tuple[Any, tuple[str, ...]]] = []
 
-    def tab(self, label: str, roles: tuple[str, ...] = ALL_ROLES, **kwargs: Any):  # noqa: ANN201 - gr.Tab
+    def tab(self, label: str, roles: tuple[str, ...] = ALL_ROLES, **kwargs: Any) -> "gr.Tab":
         import gradio as gr
 
         t = gr.Tab(label, visible=False, **kwargs)
@@ -155,7 +159,7 @@ class WebApp:
                 f'<div class="kb-user" id="kb-user">ログイン中: {render.esc(viewer.label)}{logout}</div></div>')
 
     # -- the Blocks -------------------------------------------------------------------------------------
-    def blocks(self):  # noqa: ANN201 - gr.Blocks
+    def blocks(self) -> "gr.Blocks":
         import gradio as gr
 
         with gr.Blocks(title="kb-bot 生活保護業務の参考情報", analytics_enabled=False) as demo:
@@ -179,7 +183,7 @@ class WebApp:
             tabs = [t for t, _ in ctx.tabs]
             roles = [r for _, r in ctx.tabs]
 
-            def on_load(request: gr.Request):  # noqa: ANN202
+            def on_load(request: gr.Request) -> list[Any]:
                 v = self.viewer(request)
                 return [asdict(v), self.header(v), self.alerts(v), *[gr.Tab(visible=v.role in r) for r in roles]]
 
@@ -212,7 +216,7 @@ class WebApp:
         def ready(html: str, turn_id: int | None, review: bool, note: str) -> tuple:
             return html, turn_id, gr.Group(visible=review), note, gr.Button(interactive=True, value="質問する")
 
-        def on_ask(q: str, request: gr.Request):  # noqa: ANN202
+        def on_ask(q: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
             v = self.viewer(request)
             q = (q or "").strip()
             if not q:
@@ -232,7 +236,7 @@ class WebApp:
             note = render.msg("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。") if queued else ""
             yield ready(html, r.turn_id, True, note)
 
-        def on_send(turn_id: int | None, text: str, request: gr.Request):  # noqa: ANN202
+        def on_send(turn_id: int | None, text: str, request: gr.Request) -> tuple[str, str]:
             v = self.viewer(request)
             if turn_id is None:
                 return render.msg("err", "先に質問してください"), text
@@ -249,7 +253,7 @@ class WebApp:
         send.click(on_send, [turn_state, comment], [status, comment], api_visibility="private")
 
     # -- history ------------------------------------------------------------------------------------------
-    def _history_tab(self):  # noqa: ANN202
+    def _history_tab(self) -> tuple[Callable[..., str], Any]:
         import gradio as gr
 
         gr.Markdown("自分の質問の履歴です。SVの確認結果（承認・修正・差し戻し）もここに表示されます。")
@@ -266,7 +270,7 @@ class WebApp:
         return load, out
 
     # -- SV queue -------------------------------------------------------------------------------------------
-    def _queue_tab(self):  # noqa: ANN202
+    def _queue_tab(self) -> tuple[Callable[..., tuple[Any, ...]], list[Any]]:
         import gradio as gr
 
         gr.Markdown("自班のケースワーカーの質問のうち、確認が必要なもの（古い順）です。"
@@ -292,7 +296,7 @@ class WebApp:
             return (gr.Radio(choices=[(render.queue_choice(i), i["id"]) for i in items], value=None),
                     render.msg("info", render.queue_count(items)))
 
-        def load(request: gr.Request):  # noqa: ANN202
+        def load(request: gr.Request) -> tuple[Any, ...]:
             v = self.viewer(request)
             try:
                 radio, head = listing(v)
@@ -300,7 +304,7 @@ class WebApp:
                 return gr.Radio(choices=[], value=None), render.msg("err", str(e)), "", None
             return radio, head, "", None
 
-        def open_turn(turn_id: int | None, request: gr.Request):  # noqa: ANN202
+        def open_turn(turn_id: int | None, request: gr.Request) -> tuple[Any, ...]:
             v = self.viewer(request)
             if turn_id is None:
                 return "", None, "", ""
@@ -311,8 +315,8 @@ class WebApp:
                 return render.msg("err", str(e)), None, "", ""
             return render.review_html(t, item), t["id"], t["answer"], ""
 
-        def act(action: str):  # noqa: ANN202
-            def run(turn_id: int | None, corrected_text: str, note_text: str, request: gr.Request):  # noqa: ANN202
+        def act(action: str) -> Callable[..., tuple[Any, ...]]:
+            def run(turn_id: int | None, corrected_text: str, note_text: str, request: gr.Request) -> tuple[Any, ...]:
                 v = self.viewer(request)
                 keep = (gr.Radio(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), turn_id)
                 if turn_id is None:
@@ -326,7 +330,7 @@ class WebApp:
                 return render.msg("ok", f"#{t['id']} を{done}（{t['reviewer']}）"), radio, head, "", "", "", None
             return run
 
-        def do_export(request: gr.Request):  # noqa: ANN202
+        def do_export(request: gr.Request) -> tuple[str, str]:
             return self._export_questions(self.viewer(request))
 
         outs = [picker, count, detail, selected]
@@ -350,7 +354,7 @@ class WebApp:
                 render.msg("ok", f"{n} 件を書き出しました（記録に残ります）"))
 
     # -- admin -----------------------------------------------------------------------------------------------
-    def _admin_tab(self):  # noqa: ANN202
+    def _admin_tab(self) -> tuple[Callable[..., tuple[Any, ...]], list[Any]]:
         import gradio as gr
 
         from kb_bot import audit, users
@@ -385,7 +389,7 @@ class WebApp:
             export = gr.Button("質問履歴をCSVで書き出し", size="sm")
         csv_link = gr.HTML("", elem_id="kb-admin-export-file")
 
-        def tables(request: gr.Request):  # noqa: ANN202
+        def tables(request: gr.Request) -> tuple[Any, ...]:
             with session_scope(self.engine) as s:
                 session_user(request, s, ("admin",))
                 rows = [[u.username, u.display_name, users.ROLE_LABELS[users.Role(u.role)], u.team.name if u.team else "",
@@ -395,7 +399,8 @@ class WebApp:
                 teams = [t.name for t in users.list_teams(s)]
             return rows, log, gr.Dropdown(choices=[("（なし）", "")] + [(t, t) for t in teams], value="")
 
-        def add_user(name, display, role, team, password, request: gr.Request):  # noqa: ANN001, ANN202
+        def add_user(name: str, display: str, role: str, team: str, password: str,
+                     request: gr.Request) -> tuple[str, str]:
             try:
                 with session_scope(self.engine) as s:
                     admin = session_user(request, s, ("admin",))
@@ -405,7 +410,7 @@ class WebApp:
                 return render.msg("err", str(e)), password
             return render.msg("ok", f"ユーザー {name} を追加しました"), ""
 
-        def disable(name, request: gr.Request):  # noqa: ANN001, ANN202
+        def disable(name: str, request: gr.Request) -> str:
             try:
                 with session_scope(self.engine) as s:
                     admin = session_user(request, s, ("admin",))
@@ -414,7 +419,7 @@ class WebApp:
                 return render.msg("err", str(e))
             return render.msg("ok", f"ユーザー {name} を無効化しました")
 
-        def add_team(name, sv_name, request: gr.Request):  # noqa: ANN001, ANN202
+        def add_team(name: str, sv_name: str, request: gr.Request) -> str:
             try:
                 with session_scope(self.engine) as s:
                     admin = session_user(request, s, ("admin",))
@@ -423,7 +428,7 @@ class WebApp:
                 return render.msg("err", str(e))
             return render.msg("ok", f"班 {name} を追加しました")
 
-        def do_export(request: gr.Request):  # noqa: ANN202
+        def do_export(request: gr.Request) -> tuple[str, str]:
             return self._export_questions(self.viewer(request))
 
         outs = [users_table, audit_table, new_team]
@@ -438,7 +443,7 @@ class WebApp:
         return tables, outs
 
     # -- the server ----------------------------------------------------------------------------------------------
-    def fastapi(self):  # noqa: ANN201 - fastapi.FastAPI
+    def fastapi(self) -> "FastAPI":
         import gradio as gr
         from fastapi import FastAPI
 
@@ -451,6 +456,6 @@ class WebApp:
         )
 
 
-def create_app(settings: Settings, engine: Engine, demo_note: str = ""):  # noqa: ANN201
+def create_app(settings: Settings, engine: Engine, demo_note: str = "") -> "FastAPI":
     """The ASGI app (FastAPI with Gradio mounted at /)."""
     return WebApp(settings, engine, demo_note=demo_note).fastapi()
