@@ -1,5 +1,7 @@
 """The claims module's input forms: one parser per kind of input, used by the web tabs and (through
-argparse types) by ``kb-bot cases``/``claims``/``deadlines``/``kaigo``.
+argparse types) by ``kb-bot cases``/``claims``/``deadlines``/``kaigo``; and the event form
+(:class:`EventForm`, :func:`record_event`): which fields each kind of event needs, checked in one place for
+the 債権 tab and ``kb-bot claims event``.
 
 Every parser takes what a person typed (full-width digits included), returns a typed value and raises
 :class:`kb_bot.claims.cases.ClaimsError` with a Japanese message naming the field when it cannot.
@@ -12,9 +14,19 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kb_bot.claims.cases import ClaimsError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kb_bot.claims.calendar import HolidayCalendar
+    from kb_bot.claims.config import ClaimsSettings
+    from kb_bot.claims.models import Claim
+    from kb_bot.claims.service import Recorded
+    from kb_bot.users import User
 
 T = TypeVar("T")
 
@@ -157,3 +169,101 @@ def argparse_type(parse: Callable[[str], T]) -> Callable[[str], T]:
 
     convert.__name__ = getattr(parse, "__name__", "value")
     return convert
+
+
+# -- the event form: one set of rules for the web tab and ``kb-bot claims event`` ------------------------
+
+CLI_EVENT_KINDS = {
+    "assess": "assessment", "payment": "payment", "offset-request": "offset_request", "plan": "installment_plan",
+    "dunning": "dunning", "reminder": "reminder", "renewal": "renewal", "write-off": "write_off", "refund": "refund",
+    "debtor-change": "debtor_change", "transfer-note": "transfer_note", "reverse": "reversal",
+}
+"""The command line's event names and the event kinds they record."""
+REASON_KINDS = ("renewal", "debtor_change", "reversal", "write_off")
+"""Kinds whose free text is a required reason (the others take an optional note, except 移管メモ)."""
+_REASON_LABELS = {"renewal": "時効更新の理由", "debtor_change": "変更の理由", "reversal": "取消の理由",
+                  "write_off": "不納欠損の理由"}
+_AMOUNT_LABELS = {"payment": "収納額", "refund": "還付額", "write_off": "不納欠損額"}
+
+
+@dataclass(frozen=True)
+class EventForm:
+    """What a person entered for one event, already parsed (only the fields of its kind are read)."""
+
+    kind: str
+    """A key of :data:`FIELDS_BY_KIND` (the ledger's event kind)."""
+    on: dt.date
+    amount: int | None = None
+    route: str = "counter"
+    refund: bool = False
+    deadline: dt.date | None = None
+    due: dt.date | None = None
+    first_due: dt.date | None = None
+    count: int | None = None
+    method: str = ""
+    note: str = ""
+    reason: str = ""
+    event_no: int | None = None
+    name: str = ""
+    relation: str = ""
+    phone: str = ""
+
+
+class MissingField(ClaimsError):
+    """A field the event's kind needs was left empty; ``field`` names it (an :class:`EventForm` attribute)."""
+
+    def __init__(self, label: str, field: str) -> None:
+        super().__init__(f"{label}を入力してください")
+        self.field = field
+
+
+def _required(value: T | None, label: str, field: str) -> T:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise MissingField(label, field)
+    return value
+
+
+def record_event(session: Session, actor: User, claim: Claim, form: EventForm, cfg: ClaimsSettings,
+                 calendar: HolidayCalendar) -> Recorded:
+    """Check the fields ``form.kind`` needs and record the event through :mod:`kb_bot.claims.service`."""
+    from kb_bot.claims import service
+    from kb_bot.claims.ledger import Kind
+
+    kind = form.kind
+    if kind not in FIELDS_BY_KIND:
+        raise ClaimsError("記録の種類を選んでください")
+    if kind == "payment":
+        return service.record_payment(session, actor, claim, form.on, _required(form.amount, "収納額", "amount"), form.route,
+                                      cfg=cfg, refund=form.refund)
+    if kind == "dunning":
+        return service.record_dunning(session, actor, claim, form.on, cfg=cfg, calendar=calendar,
+                                      deadline=form.deadline)
+    if kind == "installment_plan":
+        count = _required(form.count, "分納の回数", "count")
+        if count < 1:
+            raise ClaimsError("分納の回数は1回以上にしてください")
+        return service.record_plan(session, actor, claim, form.on, _required(form.first_due, "最初の納期", "first_due"), count,
+                                   cfg=cfg, calendar=calendar)
+    if kind == "assessment":
+        return service.assess(session, actor, claim, form.on, _required(form.due, "納期限", "due"), cfg=cfg, calendar=calendar)
+    reason = _required(form.reason.strip(), _REASON_LABELS[kind], "reason") if kind in REASON_KINDS else ""
+    if kind == "reversal":
+        return service.reverse_event(session, actor, claim, _required(form.event_no, "取り消す記録番号", "event_no"), form.on,
+                                     reason, cfg=cfg)
+    note = form.note.strip()
+    data: dict[str, Any]
+    if kind == "reminder":
+        data = {"method": _required(form.method.strip(), "催告の方法（電話・文書・訪問）", "method"), "note": note}
+    elif kind == "renewal":
+        data = {"reason": reason}
+    elif kind == "offset_request":
+        data = {"note": note}
+    elif kind in ("refund", "write_off"):
+        amount = _required(form.amount, _AMOUNT_LABELS[kind], "amount")
+        data = {"amount": amount, "reason": reason} if kind == "write_off" else {"amount": amount, "note": note}
+    elif kind == "debtor_change":
+        data = {"name": _required(form.name.strip(), "新しい債務者の氏名", "name"), "relation": form.relation.strip(),
+                "phone": form.phone, "reason": reason}
+    else:  # transfer_note
+        data = {"note": _required(note, "移管メモ", "note")}
+    return service.record_event(session, actor, claim, Kind(kind), form.on, data, cfg=cfg)

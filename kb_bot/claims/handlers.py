@@ -29,11 +29,14 @@ from kb_bot.claims.forms import (
     DATE_LABELS,
     EVENT_CHOICES,
     FIELDS_BY_KIND,
+    REASON_KINDS,
+    EventForm,
     parse_day,
     parse_deductions,
     parse_int,
     parse_months,
     parse_yen,
+    record_event,
 )
 from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
@@ -427,15 +430,16 @@ class ClaimsTabs:
         return out, (created[0] if created and "kbc-ok" in out else None)
 
     def record_event(self, claim_id: Any, kind: str, on: str, form: dict[str, Any], request: Any) -> str:
-        """``form`` holds the inputs named in ``EVENT_FIELDS``; only those of ``FIELDS_BY_KIND[kind]`` are read."""
+        """``form`` holds the inputs named in ``EVENT_FIELDS``; only those of ``FIELDS_BY_KIND[kind]`` are read
+        (the free text is the reason for the kinds in ``REASON_KINDS``, otherwise a note)."""
         from kb_bot.claims import service
         from kb_bot.claims.ledger import KIND_LABELS, Kind
 
-        def need_text(label: str) -> str:
-            text = (form.get("text") or "").strip()
-            if not text:
-                raise ClaimsError(f"{label}を入力してください")
-            return text
+        def text(name: str) -> str:
+            return str(form.get(name) or "").strip()
+
+        def day(name: str, label: str) -> dt.date | None:
+            return parse_day(text(name), label) if text(name) else None
 
         def run(s: Session, u: User) -> str:
             number = parse_int(claim_id, "債権番号")
@@ -443,57 +447,23 @@ class ClaimsTabs:
             if kind not in FIELDS_BY_KIND:
                 raise ClaimsError("記録の種類を選んでください")
             cfg = self.cfg()
-            cal = self.calendar(cfg)
             claim = service.get_claim(s, u, number)
-            day = parse_day(on, DATE_LABELS[kind])
-            note = (form.get("text") or "").strip()
-            if kind == "payment":
-                rec = service.record_payment(s, u, claim, day, parse_yen(form.get("amount"), "収納額"),
-                                             form.get("route") or "counter", cfg=cfg, refund=bool(form.get("refund")))
-            elif kind == "dunning":
-                deadline = str(form.get("deadline") or "").strip()
-                rec = service.record_dunning(s, u, claim, day, cfg=cfg, calendar=cal,
-                                             deadline=parse_day(deadline, "指定期限") if deadline else None)
-            elif kind == "installment_plan":
-                count = parse_int(form.get("count"), "分納の回数")
-                assert count is not None
-                if count < 1:
-                    raise ClaimsError("分納の回数は1回以上にしてください")
-                first_due = parse_day(form.get("first_due"), "最初の納期", default_today=False)
-                rec = service.record_plan(s, u, claim, day, first_due, count, cfg=cfg, calendar=cal)
-            elif kind == "assessment":
-                rec = service.assess(s, u, claim, day, parse_day(form.get("due"), "納期限", default_today=False),
-                                     cfg=cfg, calendar=cal)
-            elif kind == "reversal":
-                target = parse_int(form.get("event_no"), "取り消す記録番号")
-                rec = service.reverse_event(s, u, claim, target, day, need_text("取消の理由"), cfg=cfg)
-            else:
-                data: dict[str, Any]
-                if kind == "reminder":
-                    if not (form.get("method") or "").strip():
-                        raise ClaimsError("催告の方法（電話・文書・訪問）を選んでください")
-                    data = {"method": form["method"].strip(), "note": note}
-                elif kind == "renewal":
-                    data = {"reason": need_text("時効更新の理由")}
-                elif kind == "offset_request":
-                    data = {"note": note}
-                elif kind == "refund":
-                    data = {"amount": parse_yen(form.get("amount"), "還付額"), "note": note}
-                elif kind == "write_off":
-                    data = {"amount": parse_yen(form.get("amount"), "不納欠損額"), "reason": need_text("不納欠損の理由")}
-                elif kind == "debtor_change":
-                    name = (form.get("name") or "").strip()
-                    if not name:
-                        raise ClaimsError("新しい債務者の氏名を入力してください")
-                    data = {"name": name, "relation": (form.get("relation") or "").strip(),
-                            "phone": form.get("phone") or "", "reason": need_text("変更の理由")}
-                else:  # transfer_note
-                    data = {"note": need_text("移管メモ")}
-                rec = service.record_event(s, u, claim, Kind(kind), day, data, cfg=cfg)
+            free = text("text")
+            entered = EventForm(
+                kind=kind, on=parse_day(on, DATE_LABELS[kind]),
+                amount=parse_yen(form.get("amount"), "金額", required=False), route=text("route") or "counter",
+                refund=bool(form.get("refund")), deadline=day("deadline", "指定期限"), due=day("due", "納期限"),
+                first_due=day("first_due", "最初の納期"), count=parse_int(form.get("count"), "分納の回数", required=False),
+                method=text("method"), note="" if kind in REASON_KINDS else free,
+                reason=free if kind in REASON_KINDS else "",
+                event_no=parse_int(form.get("event_no"), "取り消す記録番号", required=False),
+                name=text("name"), relation=text("relation"), phone=text("phone"),
+            )
+            rec = record_event(s, u, claim, entered, cfg, self.calendar(cfg))
             st = rec.state
-            text = (f"債権 {claim.id} に{KIND_LABELS[Kind(rec.event.kind)]}を記録しました（記録番号 {rec.event.id}）。"
+            done = (f"債権 {claim.id} に{KIND_LABELS[Kind(rec.event.kind)]}を記録しました（記録番号 {rec.event.id}）。"
                     f"残高 {yen(st.balance)}" + (f"・還付すべき額 {yen(st.refund_due)}" if st.refund_due else ""))
-            return text + "".join(f"\n注意: {n}" for n in rec.notes)
+            return done + "".join(f"\n注意: {n}" for n in rec.notes)
 
         return self.act(request, CLAIM_ROLES, run)
 

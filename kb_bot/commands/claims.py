@@ -288,50 +288,24 @@ def _claim_add(args: argparse.Namespace, settings: Settings, session: Session) -
 def _claim_event(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot.claims import service
     from kb_bot.claims.cases import ClaimsError
+    from kb_bot.claims.forms import CLI_EVENT_KINDS, EventForm, MissingField, record_event
     from kb_bot.claims.ledger import KIND_LABELS, Kind
     from kb_bot.users import require_user
 
     cfg, calendar = _cfg_and_calendar(settings)
     actor = require_user(session, args.actor)
     claim = service.get_claim(session, actor, args.claim_id)
-
-    def need(name: str) -> Any:
-        value = getattr(args, name)
-        if value in (None, ""):
-            raise ClaimsError(f"{args.kind} には --{name.replace('_', '-')} が必要です")
-        return value
-
-    kind = args.kind
-    if kind == "assess":
-        rec = service.assess(session, actor, claim, args.on, need("due"), cfg=cfg, calendar=calendar)
-    elif kind == "payment":
-        rec = service.record_payment(
-            session, actor, claim, args.on, need("amount"), args.route, cfg=cfg, refund=args.refund
-        )
-    elif kind == "plan":
-        rec = service.record_plan(
-            session, actor, claim, args.on, need("first_due"), need("count"), cfg=cfg, calendar=calendar
-        )
-    elif kind == "dunning":
-        rec = service.record_dunning(session, actor, claim, args.on, cfg=cfg, calendar=calendar, deadline=args.deadline)
-    elif kind == "reverse":
-        rec = service.reverse_event(session, actor, claim, need("event"), args.on, need("reason"), cfg=cfg)
-    else:
-        data: dict[str, Any] = {
-            "offset-request": lambda: {"note": args.note},
-            "reminder": lambda: {"method": need("method"), "note": args.note},
-            "renewal": lambda: {"reason": need("reason")},
-            "write-off": lambda: {"amount": need("amount"), "reason": need("reason")},
-            "refund": lambda: {"amount": need("amount"), "note": args.note},
-            "debtor-change": lambda: {
-                "name": need("name"),
-                "relation": args.relation,
-                "phone": args.phone,
-                "reason": need("reason"),
-            },
-            "transfer-note": lambda: {"note": need("note")},
-        }[kind]()
-        rec = service.record_event(session, actor, claim, Kind(kind.replace("-", "_")), args.on, data, cfg=cfg)
+    form = EventForm(
+        kind=CLI_EVENT_KINDS[args.kind], on=args.on, amount=args.amount, route=args.route, refund=args.refund,
+        deadline=args.deadline, due=args.due, first_due=args.first_due, count=args.count, method=args.method,
+        note=args.note, reason=args.reason, event_no=args.event, name=args.name, relation=args.relation,
+        phone=args.phone,
+    )
+    try:
+        rec = record_event(session, actor, claim, form, cfg, calendar)
+    except MissingField as e:
+        option = "--event" if e.field == "event_no" else "--" + e.field.replace("_", "-")
+        raise ClaimsError(f"{e}（{option}）") from None
     s = rec.state
     print(
         f"債権 {claim.id} に{KIND_LABELS[Kind(rec.event.kind)]}を記録しました（記録番号 {rec.event.id}）。"

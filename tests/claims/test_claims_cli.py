@@ -411,3 +411,21 @@ def test_a_bad_date_argument_is_refused_in_japanese(kb, capsys):
         kb("claims", "event", "1", "payment", "--on", "7/15", "--amount", "100", "--actor", "cw1")
     err = capsys.readouterr().err
     assert refused.value.code == 2 and "--on: 日付 '7/15' は YYYY-MM-DD" in err and "argument" not in err
+
+
+def test_the_cli_and_the_tab_record_events_with_one_form():
+    from kb_bot.claims.forms import CLI_EVENT_KINDS, FIELDS_BY_KIND
+    from kb_bot.commands.claims import EVENT_KINDS
+
+    assert set(CLI_EVENT_KINDS) == set(EVENT_KINDS)  # every command-line kind is documented in --help
+    assert set(CLI_EVENT_KINDS.values()) == set(FIELDS_BY_KIND)  # … and is a kind the tab offers
+
+
+def test_a_missing_event_field_is_named_the_same_way_on_both_surfaces(kb):
+    setup_office(kb)
+    code, _, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025-04-10",
+                      "--month", "2024-10=60000", "--assessed-on", "2025-04-15", "--due", "2025-05-30",
+                      "--actor", "cw1")
+    assert code == 0, err
+    code, _, err = kb("claims", "event", "1", "renewal", "--on", "2025-06-01", "--actor", "cw1")
+    assert code == 1 and err.strip() == "エラー: 時効更新の理由を入力してください（--reason）"
