@@ -15,7 +15,6 @@ Plug-in points (one line each, a ``"module:function"`` string so nothing is impo
 """
 
 import importlib
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -35,7 +34,7 @@ from kb_bot.web import render
 from kb_bot.web.audit_view import action_label, detail_text
 from kb_bot.web.auth import Auth, viewer_label
 from kb_bot.web.exports import Download, ExportStore, link_html
-from kb_bot.web.guard import guard_blocks, refuse
+from kb_bot.web.guard import guard_blocks, log, refuse
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -139,9 +138,9 @@ class WebApp:
                         user = s.get(User, viewer.id)
                         for line in _resolve(path)(s, user, self.settings) or []:
                             lines.append(line if isinstance(line, tuple) else (False, str(line)))
-                except Exception as e:  # noqa: BLE001 - a broken provider must not block the login
-                    print(f"kb-bot: お知らせ {path} の取得に失敗しました: {type(e).__name__}: {e}", file=sys.stderr)
-                    extra.append(f"期限のお知らせを読み込めませんでした（{type(e).__name__}）")
+                except Exception:  # noqa: BLE001 - a broken provider must not block the login
+                    log.exception("kb-bot: お知らせ %s の取得に失敗しました", path)
+                    extra.append("期限のお知らせを読み込めませんでした（詳細はサーバーの記録にあります）")
         if viewer.role in ("sv", "admin"):
             n = self.service.pending_count(viewer.id)
             if n:

@@ -74,3 +74,27 @@ def test_help_is_in_japanese(capsys) -> None:  # noqa: ANN001
         assert out.startswith("使い方: ") and "オプション:" in out and "この説明を表示して終了します" in out
         for english in ("usage:", "positional arguments", "options:", "show this help"):
             assert english not in out
+
+
+def test_a_broken_alert_provider_shows_no_exception_text(chat_env, engine, people, monkeypatch, caplog) -> None:  # noqa: ANN001
+    import sys
+    import types
+
+    from kb_bot.db import session_scope
+    from kb_bot.users import get_user
+    from kb_bot.web import app as web_app
+
+    def broken(session, user, settings) -> list[str]:  # noqa: ANN001
+        raise RuntimeError(f"SELECT … parameters: ('{SECRET}',)")
+
+    module = types.ModuleType("kb_test_broken_alerts")
+    module.broken = broken
+    monkeypatch.setitem(sys.modules, "kb_test_broken_alerts", module)
+    monkeypatch.setattr(web_app, "ALERT_PROVIDERS", ["kb_test_broken_alerts:broken"])
+    with session_scope(engine) as s:
+        viewer = web_app.Viewer.of(get_user(s, "cw1"))
+    with caplog.at_level(logging.ERROR, "kb_bot.web"):
+        shown = web_app.WebApp(chat_env, engine).alerts(viewer)
+    assert "期限のお知らせを読み込めませんでした" in shown
+    assert SECRET not in shown and "RuntimeError" not in shown
+    assert [r.exc_info[0] for r in caplog.records] == [RuntimeError]
