@@ -9,6 +9,7 @@ Every event handler of the app is wrapped (:func:`guard_blocks`) so that
 """
 
 import functools
+import html
 import inspect
 import logging
 from collections.abc import Callable, Iterator
@@ -21,12 +22,20 @@ log = logging.getLogger("kb_bot.web")
 GENERIC = "処理中に予期しないエラーが発生しました。もう一度試し、続くときは管理者に連絡してください（詳細はサーバーの記録にあります）"
 
 
-def refuse(message: str, who: str | None = None) -> NoReturn:
-    """Stop a handler: ``message`` goes to the person, one line to the log."""
+TITLE = "エラー"
+
+
+def _error(message: str) -> Exception:
+    """Gradio's error box with a Japanese title; the message is escaped (Gradio renders it as HTML)."""
     import gradio as gr
 
+    return gr.Error(html.escape(message, quote=False), title=TITLE, print_exception=False)
+
+
+def refuse(message: str, who: str | None = None) -> NoReturn:
+    """Stop a handler: ``message`` goes to the person, one line to the log."""
     log.warning("kb-bot: 拒否しました（%s）: %s", who or "未ログイン", message)
-    raise gr.Error(message, print_exception=False)
+    raise _error(message)
 
 
 def shown(error: Exception) -> Exception:
@@ -36,9 +45,9 @@ def shown(error: Exception) -> Exception:
     if isinstance(error, gr.Error):
         return error
     if isinstance(error, UserError):
-        return gr.Error(str(error), print_exception=False)
+        return _error(str(error))
     log.error("kb-bot: 画面の処理で予期しないエラー", exc_info=error)
-    return gr.Error(GENERIC, print_exception=False)
+    return _error(GENERIC)
 
 
 def guarded(fn: Callable) -> Callable:

@@ -22,7 +22,19 @@ def test_a_user_error_is_shown_as_it_is_and_not_logged(caplog) -> None:  # noqa:
     with caplog.at_level(logging.WARNING, "kb_bot.web"), pytest.raises(gr.Error) as shown:
         guarded(handler)()
     assert shown.value.message == "この質問を見る権限がありません" and not shown.value.print_exception
+    assert shown.value.title == "エラー"
     assert caplog.records == []
+
+
+def test_a_message_is_escaped_for_gradios_error_box() -> None:
+    from kb_bot.users import UserError
+
+    def handler() -> str:
+        raise UserError("ユーザー <img src=x onerror=alert(1)> はすでに登録されています")
+
+    with pytest.raises(gr.Error) as shown:
+        guarded(handler)()
+    assert "<img" not in shown.value.message and "&lt;img" in shown.value.message
 
 
 def test_an_unexpected_error_is_logged_with_its_traceback_and_shown_without_its_text(caplog) -> None:  # noqa: ANN001
