@@ -26,6 +26,7 @@ import hashlib
 import json
 import random
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,8 @@ SPLITS = ("dev", "test")
 REQUIRED = ("id", "question", "labels", "category", "answerable")
 OPTIONAL = ("key_points", "split", "note", "style")
 MAX_ERRORS = 30
+SPLIT_SEED = 2026
+"""The seed that fixed gold2's and the law set's dev/test split when they were written."""
 
 
 def category_name(key: str) -> str:
@@ -206,16 +209,16 @@ def load_gold(path: Path | str) -> GoldSet:
     return parse_gold(text, str(path))
 
 
-def stratified_split(items: list[GoldItem], seed: int, test_share: float = 0.4) -> dict[str, str]:
-    """``id -> "dev"/"test"``: within each category, a seeded shuffle puts ``round(n * test_share)`` items
-    (at least one where the category has two or more) in test.
+def stratified_split(keys: Iterable[tuple[str, str]], seed: int, test_share: float = 0.4) -> dict[str, str]:
+    """``id -> "dev"/"test"`` for ``(id, category)`` pairs: within each category, a seeded shuffle puts
+    ``round(n * test_share)`` items (at least one where the category has two or more) in test.
 
-    The same function fixes gold2's split (its seed is in eval/README.md) and draws the repeated random
-    resplits of ``kb-bot eval``; it depends only on the items' ids and categories, not on their order.
+    The same function fixed gold2's split and the law set's (seed :data:`SPLIT_SEED`) and draws the
+    repeated random resplits of ``kb-bot eval``; it depends only on ids and categories, not on order.
     """
     by_cat: dict[str, list[str]] = {}
-    for item in items:
-        by_cat.setdefault(item.category, []).append(item.id)
+    for item_id, category in keys:
+        by_cat.setdefault(category, []).append(item_id)
     out: dict[str, str] = {}
     for cat in sorted(by_cat):
         ids = sorted(by_cat[cat])

@@ -21,13 +21,12 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb_bot.evaluation.gold import GoldSet, parse_gold, stratified_split
+from kb_bot.evaluation.gold import SPLIT_SEED, GoldSet, parse_gold, stratified_split
 
 DEFAULT_SEED = 7
 COLLECTION = "notices"
 FOLDER = "laws"
 _KANJI = "〇一二三四五六七八九"
-SPLIT_SEED = 2026
 
 
 def _yen(man: int) -> str:
@@ -417,6 +416,6 @@ def write_law_corpus(root: Path, seed: int = DEFAULT_SEED) -> LawCorpus:
 def law_gold(laws: list[Law], seed: int = DEFAULT_SEED) -> GoldSet:
     items = generate_questions(laws, seed)
     unsplit = parse_gold("\n".join(json.dumps(i, ensure_ascii=False) for i in items), f"<lawgen seed={seed}>")
-    split = stratified_split(unsplit.items, SPLIT_SEED)
+    split = stratified_split(((i.id, i.category) for i in unsplit.items), SPLIT_SEED)
     text = "\n".join(json.dumps(i | {"split": split[i["id"]]}, ensure_ascii=False) for i in items)
     return parse_gold(text, f"<法令セット lawgen seed={seed}>")
