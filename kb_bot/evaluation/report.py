@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb_bot.evaluation.gold import category_name
+from kb_bot.evaluation.gold import category_name, style_name
 from kb_bot.evaluation.runner import CONFIDENT
 
 METRIC_NAMES = {
@@ -153,6 +153,19 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
             if bm:
                 bc = bm["retrieval"]["by_category"].get(cat, {})
                 cells.append(_f(bc.get("recall@5")) if bc.get("n") else "—")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+
+    # -- per way of asking (gold2's style field)
+    for r in runs:
+        if not r["metrics"].get("by_style"):
+            continue
+        lines += [f"## 書き方別（kb-bot {r['mode_used']}）", "",
+                  "| 書き方 | 質問数 | R@1 | R@5 | MRR@10 | 回答可能なのに控えた | 資料外で控えた |", "|---|---|---|---|---|---|---|"]
+        for style, m in r["metrics"]["by_style"].items():
+            cells = [style_name(style) if style else "（指定なし）", str(m["items"])]
+            cells += [_f(m.get(k)) if m.get("n") else "—" for k in ("recall@1", "recall@5", "mrr@10")]
+            cells += [f"{m['wrong']} / {m['answerable']}", f"{m['abstained'] - m['wrong']} / {m['unanswerable']}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
 

@@ -197,6 +197,19 @@ def summarize(rows: Sequence[dict]) -> dict:
     return out
 
 
+def by_style(rows: Sequence[dict], styles: dict[str, str]) -> dict:
+    """Per way of asking (gold2's ``style``): retrieval of the answerable items and the abstentions."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(styles.get(r["id"], ""), []).append(r)
+    out = {}
+    for style, rs in groups.items():
+        ans = [r for r in rs if r["answerable"]]
+        entry = M.retrieval([(r["rels"], r["n_relevant"]) for r in ans]) if ans else {"n": 0}
+        out[style] = entry | M.abstention([r["abstained"] for r in rs], [r["answerable"] for r in rs]) | {"items": len(rs)}
+    return out
+
+
 def abstention_at(rows: Sequence[dict], threshold: float) -> dict:
     """Abstention metrics had the threshold been ``threshold`` (for the dev-split sweep)."""
     abst = [(not r["has_hits"]) or r["confidence"] < threshold for r in rows]
@@ -332,6 +345,7 @@ def run_eval(
     items = select_items(gold, split)
     pool = list(gold.items) if resplits and split != "dev" else items
     fixed = {i.id for i in items}
+    styles = {i.id: i.style for i in items if i.style}
     own = index is None
     idx = open_index(settings, corpus, use_current, modes, tokenizer_config, progress) if own else index
     started = time.perf_counter()
@@ -363,6 +377,8 @@ def run_eval(
                 notice = (f"{mode} を指定しましたが、密モデルが使えないため {'/'.join(used)} で検索しました"
                           f"（{dense_why}）。この結果は {'/'.join(used)} の数値です")
             summary = summarize(rows)
+            if styles:
+                summary["by_style"] = by_style(rows, styles)
             runs.append({"mode_requested": mode, "mode_used": "/".join(used), "available": True, "notice": notice,
                          "metrics": summary, "targets": target_checks(summary, targets),
                          "resplits": resplit_stats(all_rows, resplits) if pool is not items else None,

@@ -3,6 +3,7 @@
 import json
 
 from kb_bot.cli import main
+from kb_bot.evaluation.gold import STYLES
 from kb_bot.evaluation.runner import resplit_stats
 
 
@@ -61,6 +62,8 @@ def test_default_eval_reports_gold_gold2_and_law_set_side_by_side(home, tmp_path
     assert law["gold"]["items"] >= 80 and law["index"]["passages"] >= 200
     assert set(law["runs"][0]["targets"]) == {"wrong_abstention", "disclaimer"}
     gold, gold2 = suite["sets"][0], suite["sets"][1]
+    assert set(gold2["runs"][0]["metrics"]["by_style"]) == set(STYLES)  # gold2 says which way of asking fails
+    assert "## 書き方別" in (out / "gold2" / "report.md").read_text(encoding="utf-8")
     assert gold["index"] == gold2["index"]  # both gold sets were measured on one index
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "gold: kb-bot（lexical）" in md and "gold2: kb-bot（lexical）" in md and "law: kb-bot（lexical）" in md
