@@ -413,10 +413,12 @@ def suite_markdown(suite: dict, chart_name: str | None = "chart.png") -> str:
         if seeds else "（dev では再分割しません: test の結果を見ないため）"))
     lines += ["", "## セット", "", "| セット | 正解データ | 質問（回答可能 / 資料外） | 索引 | 詳細 |", "|---|---|---|---|---|"]
     for r in sets:
-        g, idx = r["gold"], r["index"]
-        where = (", ".join(f"`{p}`" for p in idx["built_from"]) if idx["built_from"] else f"運用中（{idx['home']}）")
-        lines.append(f"| {r['set']['name']} | `{g['path']}` | {g['items']}（{g['answerable']} / {g['items'] - g['answerable']}） "
-                     f"| {where}、{idx['passages']} パッセージ | [{r['set']['key']}/report.md]({r['set']['key']}/report.md) |")
+        g, idx, key = r["gold"], r["index"], r["set"]["key"]
+        where = r["set"].get("source") or (", ".join(f"`{p}`" for p in idx["built_from"]) if idx["built_from"]
+                                           else f"運用中（{idx['home']}）")
+        lines.append(f"| {r['set']['name']} | `{g['path']}` | {g['items']}（{g['answerable']} / "
+                     f"{g['items'] - g['answerable']}） | {where}、{idx['passages']} パッセージ | "
+                     f"[{key}/report.md]({key}/report.md) |")
     lines.append("")
     for i, mode in enumerate(suite["modes"]):
         runs = [(r, r["runs"][i]) for r in sets if r["runs"][i]["available"]]
@@ -425,7 +427,8 @@ def suite_markdown(suite: dict, chart_name: str | None = "chart.png") -> str:
             continue
         head = ["指標"]
         for r, run in runs:
-            head += [f"{r['set']['key']}: kb-bot（{run['mode_used']}）", f"{r['set']['key']}: 目標", f"{r['set']['key']}: ベースライン"]
+            key = r["set"]["key"]
+            head += [f"{key}: kb-bot（{run['mode_used']}）", f"{key}: 目標", f"{key}: ベースライン"]
         lines += [f"## 結果（{mode}）", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for key in SIDE_KEYS:
             cells = [FLAT_NAMES[key]]
@@ -484,11 +487,12 @@ def write_suite_chart(suite: dict, path: Path) -> None:
         for i, r in enumerate(sets):
             run = next(x for x in r["runs"] if x["available"])
             stats = (run.get("resplits") or {}).get("metrics", {})
-            series.append((f"{r['set']['key']} kb-bot", flat_metrics(run["metrics"]), stats, colors[i % len(colors)], None))
+            color = colors[i % len(colors)]
+            series.append((f"{r['set']['key']} kb-bot", flat_metrics(run["metrics"]), stats, color, None))
             base = r.get("baseline") or {}
             if "metrics" in base and title.startswith("検索"):
                 series.append((f"{r['set']['key']} ベースライン", flat_metrics(base["metrics"]),
-                               (base.get("resplits") or {}).get("metrics", {}), colors[i % len(colors)], "//"))
+                               (base.get("resplits") or {}).get("metrics", {}), color, "//"))
         width = 0.8 / max(1, len(series))
         for j, (name, values, stats, color, hatch) in enumerate(series):
             xs = [k + j * width for k in range(len(keys))]

@@ -206,7 +206,8 @@ def by_style(rows: Sequence[dict], styles: dict[str, str]) -> dict:
     for style, rs in groups.items():
         ans = [r for r in rs if r["answerable"]]
         entry = M.retrieval([(r["rels"], r["n_relevant"]) for r in ans]) if ans else {"n": 0}
-        out[style] = entry | M.abstention([r["abstained"] for r in rs], [r["answerable"] for r in rs]) | {"items": len(rs)}
+        abst = M.abstention([r["abstained"] for r in rs], [r["answerable"] for r in rs])
+        out[style] = entry | abst | {"items": len(rs)}
     return out
 
 

@@ -33,6 +33,8 @@ class EvalSet:
     corpus: Sequence[Path] | None = None
     """Its own corpus (the law set); None: the index the whole run measures."""
     targets: dict[str, tuple[str, float]] = field(default_factory=lambda: dict(TARGETS))
+    source: str = ""
+    """Where its corpus comes from, for the report (a generated corpus lives in a temporary folder)."""
 
 
 def law_set(root: Path) -> EvalSet:
@@ -40,7 +42,8 @@ def law_set(root: Path) -> EvalSet:
     from kb_bot.evaluation.lawgen import write_law_corpus
 
     law = write_law_corpus(root)
-    return EvalSet("law", LAW_SET_NAME, law.gold, [law.folder], dict(LAW_TARGETS))
+    return EvalSet("law", LAW_SET_NAME, law.gold, [law.folder], dict(LAW_TARGETS),
+                   f"生成（kb_bot.evaluation.lawgen、seed {law.seed}、{len(law.laws)} 法）")
 
 
 def run_suite(
@@ -78,7 +81,7 @@ def run_suite(
             finally:
                 if index is not shared:
                     index.close()
-            results.append({"set": {"key": s.key, "name": s.name}} | result)
+            results.append({"set": {"key": s.key, "name": s.name, "source": s.source}} | result)
     finally:
         if shared is not None:
             shared.close()
