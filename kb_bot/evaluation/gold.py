@@ -56,6 +56,8 @@ OPTIONAL = ("key_points", "split", "note", "style")
 MAX_ERRORS = 30
 SPLIT_SEED = 2026
 """The seed that fixed gold2's and the law set's dev/test split when they were written."""
+TEST_SHARE = 0.4
+"""The share of each category held out as test (gold.jsonl's rule, kept for the seeded splits)."""
 
 
 def category_name(key: str) -> str:
@@ -209,7 +211,7 @@ def load_gold(path: Path | str) -> GoldSet:
     return parse_gold(text, str(path))
 
 
-def stratified_split(keys: Iterable[tuple[str, str]], seed: int, test_share: float = 0.4) -> dict[str, str]:
+def stratified_split(keys: Iterable[tuple[str, str]], seed: int, test_share: float = TEST_SHARE) -> dict[str, str]:
     """``id -> "dev"/"test"`` for ``(id, category)`` pairs: within each category, a seeded shuffle puts
     ``round(n * test_share)`` items (at least one where the category has two or more) in test.
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kb_bot import DISCLAIMER, __version__
 from kb_bot.evaluation import metrics as M
-from kb_bot.evaluation.gold import GoldItem, GoldSet, category_name, stratified_split
+from kb_bot.evaluation.gold import TEST_SHARE, GoldItem, GoldSet, category_name, stratified_split
 from kb_bot.refs import label_matches
 from kb_bot.settings import Settings
 from kb_bot.tokenize import TokenizerConfig
@@ -294,7 +294,7 @@ def resplit_stats(rows: Sequence[dict], seeds: Sequence[int]) -> dict:
             mu = sum(values) / len(values)
             sd = (sum((v - mu) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0.0
             out[key] = {"mean": mu, "sd": sd, "min": min(values), "max": max(values), "n": len(values)}
-    return {"seeds": list(seeds), "test_share": 0.4, "metrics": out}
+    return {"seeds": list(seeds), "test_share": TEST_SHARE, "metrics": out}
 
 
 # -- the whole run -----------------------------------------------------------------------------------
