@@ -30,6 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb_bot.errors import UserError
+
 CATEGORIES = {
     "63_78": "63条か78条か",
     "jiritsu": "自立更生費",
@@ -88,7 +90,7 @@ class GoldItem:
         return out | ({"style": self.style} if self.style else {})
 
 
-class GoldError(ValueError):
+class GoldError(UserError, ValueError):
     """The gold file cannot be used; ``problems`` lists every problem found, each with its line."""
 
     def __init__(self, path: str, problems: list[str]) -> None:

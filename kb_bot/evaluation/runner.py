@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb_bot import DISCLAIMER, __version__
+from kb_bot.errors import UserError
 from kb_bot.evaluation import metrics as M
 from kb_bot.evaluation.gold import TEST_SHARE, GoldItem, GoldSet, category_name, stratified_split
 from kb_bot.refs import label_matches
@@ -50,7 +51,7 @@ RESPLIT_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abste
 CONTRACT_KEYS = ("question", "answer", "abstained", "disclaimer", "citations", "corpus_version", "retrieval_mode")
 
 
-class EvalError(RuntimeError):
+class EvalError(UserError, RuntimeError):
     """The run cannot start (no index, no corpus, no questions in the split); the message says why."""
 
 
