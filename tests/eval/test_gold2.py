@@ -11,7 +11,6 @@ from kb_bot.refs import label_matches
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD2 = REPO / "eval" / "gold2.jsonl"
-LEGAL = REPO / "eval" / "gold2-legal.jsonl"
 """The corpus helper's questions for new topics; the integrator appends them to gold2.jsonl."""
 OWN_ID = re.compile(r"^g2-(?P<cat>[a-z0-9_]+)-\d{2}$")
 
@@ -72,25 +71,13 @@ def test_stratified_split_depends_on_seed_not_order():
     assert stratified_split([("x", "solo")], 1) == {"x": "dev"}
 
 
-def test_legal_additions_parse_with_the_same_schema():
-    if not LEGAL.exists():
-        pytest.skip("eval/gold2-legal.jsonl is delivered by the corpus helper")
-    legal = load_gold(LEGAL)
-    assert all(i.split in ("dev", "test") for i in legal.items)
-    legal_ids, gold2_ids = {i.id for i in legal.items}, {i.id for i in load_gold(GOLD2).items}
-    if legal_ids <= gold2_ids:
-        return  # already appended to gold2.jsonl by the integrator
-    assert not legal_ids & gold2_ids
-    parse_gold(GOLD2.read_text(encoding="utf-8") + "\n" + LEGAL.read_text(encoding="utf-8"), "gold2+legal")
-
-
 def test_every_gold2_label_names_a_passage_of_the_sample_corpus(home, settings):
     from ingest.pipeline import ingest
     from kb_bot.index.store import IndexStore
 
     ingest([REPO / "corpus" / c for c in ("handbook", "casebook", "notices")], settings, progress=False)
     passages = [p.label for p in IndexStore(settings.index_dir).open_current().passages]
-    items = load_gold(GOLD2).items + (load_gold(LEGAL).items if LEGAL.exists() else [])
+    items = load_gold(GOLD2).items
     missing = sorted({(i.id, g) for i in items for g in i.labels
                       if not any(label_matches(g, lab) for lab in passages)})
     assert missing == []
