@@ -40,6 +40,7 @@ from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, can_manage, csv_records, decode_csv
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.models import Case, KaigoBatch, KaigoDecision, KaigoDraft
+from kb_bot.claims.money import check_yen
 from kb_bot.users import PermissionDenied, Role, User, can_see, require_role, visible_user_ids
 
 MONTH_COLUMNS = ("4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月")
@@ -154,7 +155,11 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
         if not text:
             amounts.append(0)
         elif text.isdigit():
-            amounts.append(int(text))
+            try:
+                amounts.append(check_yen(int(text), f"{col} の保険料額"))
+            except ClaimsError as e:
+                errors.append(str(e))
+                amounts.append(0)
         else:
             errors.append(f"{col} の保険料額 {cell(col)!r} は0以上の整数（円）にしてください")
             amounts.append(0)
