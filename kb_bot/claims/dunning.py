@@ -25,11 +25,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
-from kb_bot.claims.cases import ClaimsError, is_mobile, normalize_phone
+from kb_bot.claims.cases import ClaimsError, is_mobile, normalize_phone, visible_cases
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.ledger import Status
 from kb_bot.claims.lists import load_rows
-from kb_bot.claims.models import DunningExport, DunningExportRow
+from kb_bot.claims.models import Case, Claim, DunningExport, DunningExportRow
 from kb_bot.users import Role, User, require_role
 
 EXPORT_HEADER = ("phone_number", "template_id", "due_date", "amount", "contact", "send_id")
@@ -216,9 +216,14 @@ def claim_for_send_number(session: Session, actor: User, send_number: str) -> in
     """The claim a send-management number (e.g. from the service's delivery report) stands for."""
     require_role(actor, Role.SV, Role.ADMIN)
     claim_id = session.scalar(
-        select(DunningExportRow.claim_id).where(DunningExportRow.send_number == send_number.strip())
+        select(DunningExportRow.claim_id)
+        .join(Claim, Claim.id == DunningExportRow.claim_id)
+        .where(
+            DunningExportRow.send_number == send_number.strip(),
+            Claim.case_id.in_(visible_cases(session, actor).with_only_columns(Case.id).order_by(None)),
+        )
     )
     if claim_id is None:
-        raise ClaimsError(f"送信管理番号 {send_number} は出力記録にありません")
+        raise ClaimsError(f"送信管理番号 {send_number} は出力記録にありません（あなたの班の債権の出力記録だけを調べられます）")
     audit.record(session, actor.username, "dunning.lookup", send_number.strip(), {"claim": claim_id})
     return claim_id

@@ -57,13 +57,13 @@ def db_handler(fn: DbHandler) -> Callable[[argparse.Namespace, Settings], int]:
             return 1
         finally:
             engine.dispose()
-        _emit(output.getvalue())
+        emit(output.getvalue())
         return code
 
     return run
 
 
-def _emit(text: str) -> None:
+def emit(text: str) -> None:
     """Write the output of a committed command; a closed pipe is not an error (the work is done)."""
     try:
         sys.stdout.write(text)

@@ -1,5 +1,6 @@
-"""A write command whose reader goes away (``kb-bot kaigo import f.csv | head -1``) keeps its change
-(issue 11 item 11): the real command in a child process, its stdout a pipe nobody reads. Both backends."""
+"""A write command whose reader goes away (``kb-bot kaigo import f.csv | head -1``) keeps its change and
+prints no traceback (issue 11 item 11): the real command in a child process, its stdout a pipe nobody
+reads. The database commands on both backends, and ``kb-bot ingest``."""
 
 from __future__ import annotations
 
@@ -55,3 +56,16 @@ def test_kaigo_import_into_a_closed_pipe_stays_committed(session, office, db_url
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(KaigoBatch)) == 1
     assert session.scalar(select(func.count()).select_from(KaigoDraft)) == len(cases)
+
+
+def test_ingest_into_a_closed_pipe_publishes_and_says_nothing_more(tmp_path):
+    from kb_bot.index.store import IndexStore
+    from tests.fixtures.core import write_corpus
+
+    folders = write_corpus(tmp_path / "src")
+    env = {**os.environ, "KB_BOT_HOME": str(tmp_path / "home"), "KB_BOT_EMBED_MODEL": "none", "PYTHONPATH": str(ROOT)}
+    env.pop("KB_BOT_CONFIG", None)
+    done = run_into_closed_pipe(["ingest", *map(str, folders)], env)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 0
+    assert IndexStore(tmp_path / "home" / "index").current_name() is not None

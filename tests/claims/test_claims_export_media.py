@@ -82,3 +82,15 @@ def test_an_unwritable_media_folder_is_one_line_from_the_command_line(kb, tmp_pa
 
 
 from test_claims_cli import kb, setup_office  # noqa: E402, F401 - the CLI fixture
+
+
+def test_send_lookup_stays_within_the_team(session, office, claims, tmp_path):
+    from kb_bot.claims.dunning import claim_for_send_number
+    from kb_bot.claims.models import DunningExportRow
+
+    export_dunning(session, office.admin, AS_OF, tmp_path / "media", tmp_path / "letters", office.cfg)
+    session.commit()
+    number = session.scalar(select(DunningExportRow.send_number).where(DunningExportRow.claim_id == claims["mobile"].id))
+    assert claim_for_send_number(session, office.sv1, number) == claims["mobile"].id
+    with pytest.raises(ClaimsError, match="出力記録にありません"):
+        claim_for_send_number(session, office.sv2, number)
