@@ -86,3 +86,25 @@ def test_cases_import_reads_shift_jis_like_the_kaigo_import(session, office, tmp
     assert get_case(session, office.admin, "A-0100").head_name == "渡邉 髙子"
     kaigo = write(tmp_path / "premiums-sjis.csv", [row("A-0100", "0000000009", name="渡邉 髙子")], encoding="cp932")
     assert [d.person_name for d in import_file(session, office.sv1, kaigo, office.cfg).drafts] == ["渡邉 髙子"]
+
+
+def test_the_command_line_applies_the_team_rule_to_both_imports(kb, db_url, tmp_path):
+    setup_office(kb)
+    assert kb("users", "add", "sv2", "--role", "sv", "--password-stdin", stdin="sv2-password-1\n")[0] == 0
+    assert kb("teams", "add", "保護2班", "--sv", "sv2")[0] == 0
+    assert kb("users", "add", "cw3", "--role", "cw", "--team", "保護2班", "--password-stdin", stdin="cw3-password-1\n")[0] == 0
+    assert kb("cases", "add", "B-0001", "--cw", "cw3", "--head-name", "高橋 次郎", "--actor", "sv2")[0] == 0
+    cases = tmp_path / "cases.csv"
+    cases.write_text(HEADER + "B-0001,cw1,書き換え 太郎,090-9999-9999,,2025-01-31\n", encoding="utf-8")
+    code, out, err = kb("cases", "import", cases, "--actor", "sv1")
+    assert code == 1 and out == "" and "B-0001: 他の班のケース" in err
+    premiums = write(tmp_path / "premiums.csv", [row("B-0001", "0000000004", name="高橋 次郎")])
+    code, out, err = kb("kaigo", "import", premiums, "--actor", "sv1")
+    assert code == 0, err
+    assert "下書き 0 件" in out and "照合できない: 2行目 ケース番号 B-0001 高橋 次郎 — 取り込んだ人の班のケースではありません" in out
+    code, out, _ = kb("cases", "list", "--user", "sv2")
+    assert "B-0001\tcw3\t高橋 次郎\t-\t-" in out
+    assert kb("kaigo", "drafts", "--user", "cw3")[1].count("\n") == 1  # the header only
+
+
+from test_claims_cli import kb, setup_office  # noqa: E402, F401 - the CLI fixture
