@@ -51,7 +51,7 @@ def decode_csv(data: bytes, file_name: str) -> str:
 def csv_records(text: str, file_name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[str]]:
     """Header, ``(line number, row)`` pairs and the problems of rows whose cell count differs from the
     header's: a row cut short (a truncated file) or one with extra cells is never read with guessed values."""
-    reader = csv.DictReader(io.StringIO(text), restval=None)  # type: ignore[arg-type]
+    reader = csv.DictReader(io.StringIO(text))
     rows: list[tuple[int, dict[str, str]]] = []
     problems: list[str] = []
     try:

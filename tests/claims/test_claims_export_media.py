@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from kb_bot.claims.cases import ClaimsError
 from kb_bot.claims.dunning import export_dunning
 from kb_bot.claims.models import DunningExport
+from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
 from test_claims_dunning import AS_OF, claims  # noqa: F401 - the claims fixture (one debtor without a mobile)
 
 
@@ -80,8 +81,6 @@ def test_an_unwritable_media_folder_is_one_line_from_the_command_line(kb, tmp_pa
     assert kb("claims", "export-dunning", "--as-of", "2025-07-01", "--out", tmp_path / "media",
               "--letters-dir", tmp_path / "media" / "letters", "--actor", "sv1")[0] == 1
 
-
-from test_claims_cli import kb, setup_office  # noqa: E402, F401 - the CLI fixture
 
 
 def test_send_lookup_stays_within_the_team(session, office, claims, tmp_path):

@@ -12,6 +12,7 @@ from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, get_case, import_cases
 from kb_bot.claims.kaigo import KaigoFileError, import_file, list_drafts
 from kb_bot.claims.models import KaigoBatch, KaigoDraft
+from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
 from test_claims_kaigo import row, write
 
 HEADER = "case_number,cw,head_name,phone,birth_date,closed_on\n"
@@ -105,6 +106,3 @@ def test_the_command_line_applies_the_team_rule_to_both_imports(kb, db_url, tmp_
     code, out, _ = kb("cases", "list", "--user", "sv2")
     assert "B-0001\tcw3\t高橋 次郎\t-\t-" in out
     assert kb("kaigo", "drafts", "--user", "cw3")[1].count("\n") == 1  # the header only
-
-
-from test_claims_cli import kb, setup_office  # noqa: E402, F401 - the CLI fixture
