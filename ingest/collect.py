@@ -27,6 +27,7 @@ from ingest.loaders import SUPPORTED_EXTENSIONS, LoadError, load_file
 from ingest.manifest import DEFAULT_COLLECTION, MANIFEST_NAME, read_manifest
 from ingest.segment import segment
 from kb_bot.passage import COLLECTIONS, DocumentMeta, Passage
+from kb_bot.settings import Settings
 
 
 @dataclass
@@ -56,7 +57,8 @@ class CollectResult:
     """Files in the folders walked that are not documents by their extension (not ingested)."""
 
 
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = Settings.ingest_max_file_mb * 1024 * 1024
+"""The size limit of the setting's default (``ingest_max_file_mb``)."""
 TEXT_EXTENSIONS = (".html", ".htm", ".xml", ".md", ".markdown", ".txt")
 _TEXT_ENCODINGS = ("utf-8-sig", "cp932", "euc-jp")
 
