@@ -4,11 +4,11 @@ Folders are walked in sorted order. A folder with a ``manifest.toml`` contribute
 manifest lists, with the manifest's metadata; the other document files beside it are reported as
 *unlisted* (with how to list them), not ingested. In other folders every document file is taken and its
 metadata is guessed from the content (:mod:`ingest.detect`); files that are not documents by their
-extension (scripts, checksums …) are counted as *ignored*. Symlinked folders are not followed and a file
-reached twice (through a link) is taken once. A file that cannot be used — unreadable, a broken link,
-larger than the size limit, not text although named as text — becomes a :class:`SkippedFile` with a
-one-line Japanese reason; a manifest that cannot be used raises :class:`ManifestError` (a configuration
-error).
+extension (scripts, checksums …) and README files are counted as *ignored*. Symlinked folders are not
+followed and a file reached twice (through a link) is taken once. A file that cannot be used —
+unreadable, a broken link, larger than the size limit, not text although named as text — becomes a
+:class:`SkippedFile` with a one-line Japanese reason; a manifest that cannot be used raises
+:class:`ManifestError` (a configuration error).
 """
 
 from __future__ import annotations
@@ -80,6 +80,11 @@ class _Walk:
     ignored: list[str] = field(default_factory=list)
 
 
+def _is_document(path: Path) -> bool:
+    """A file a folder walk takes: a supported extension, and not the folder's README (which describes it)."""
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS and path.stem.lower() != "readme"
+
+
 def _link_problem(path: Path) -> SkippedFile | None:
     if not path.is_symlink():
         return None
@@ -108,7 +113,7 @@ def _folder_jobs(folder: Path, prefix: str, collection: str, walk: _Walk) -> Ite
                 )
         listed = {folder / source.removeprefix(prefix + "/") for source in metas}
         walk.unlisted += [
-            str(c) for c in children if c.suffix.lower() in SUPPORTED_EXTENSIONS and c.is_file() and c not in listed
+            str(c) for c in children if _is_document(c) and c.is_file() and c not in listed
         ]
         return
     for child in children:
@@ -116,7 +121,7 @@ def _folder_jobs(folder: Path, prefix: str, collection: str, walk: _Walk) -> Ite
             walk.skipped.append(problem)
         elif child.is_dir():
             yield from _folder_jobs(child, f"{prefix}/{child.name}", collection, walk)
-        elif child.is_file() and child.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        elif child.is_file() and not _is_document(child):
             walk.ignored.append(str(child))
         elif child.is_file():
             yield _Job(child, f"{prefix}/{child.name}", None)

@@ -44,7 +44,7 @@ class ChangeReport:
     unlisted: list[str] = field(default_factory=list)
     """Document files beside a manifest.toml that does not list them: not ingested."""
     ignored: int = 0
-    """Files in the folders that are not documents by their extension (scripts, checksums …): not ingested."""
+    """Files in the folders that are not documents (scripts, checksums, README …): not ingested."""
     retrieval_mode: str = "lexical"
     dense_note: str = ""
     seconds: float = 0.0
@@ -77,7 +77,9 @@ class ChangeReport:
             )
             lines += [f"  {path}" for path in self.unlisted]
         if self.ignored:
-            lines.append(f"文書の形式ではないため対象外のファイル {self.ignored} 件（.py など。取り込めるのは .pdf .html .xml .md .txt）")
+            lines.append(
+                f"文書ではないため対象外のファイル {self.ignored} 件（.py などの形式と README。取り込めるのは .pdf .html .xml .md .txt）"
+            )
         if self.dense_note:
             lines.append(self.dense_note)
         if self.eval:
