@@ -37,9 +37,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
-from kb_bot.claims.cases import ClaimsError
+from kb_bot.claims.cases import ClaimsError, can_manage, csv_records, decode_csv
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.models import Case, KaigoBatch, KaigoDecision, KaigoDraft
+from kb_bot.claims.money import check_yen
 from kb_bot.users import PermissionDenied, Role, User, can_see, require_role, visible_user_ids
 
 MONTH_COLUMNS = ("4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月")
@@ -61,6 +62,7 @@ REASONS = {
     "ended": "特別徴収（年金からの天引き）への切替えにより加算を終了",
     "none": "特別徴収（年金からの天引き）のため加算なし。保険料は年金の収入認定で控除する",
 }
+OTHER_TEAM = "取り込んだ人の班のケースではありません（その班のSVか管理者が取り込みます）"
 NOTICE_BASIS = "生活保護法第25条第2項（職権による保護の変更）"
 
 
@@ -110,15 +112,6 @@ def _age_reached_on(birth: dt.date, age: int) -> dt.date:
     return birthday - dt.timedelta(days=1)
 
 
-def decode(data: bytes, file_name: str) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ClaimsError(f"{file_name} の文字コードが読めません（UTF-8 か Shift_JIS で保存してください）")
-
-
 def _parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text.strip().replace("/", "-"))
 
@@ -162,7 +155,11 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
         if not text:
             amounts.append(0)
         elif text.isdigit():
-            amounts.append(int(text))
+            try:
+                amounts.append(check_yen(int(text), f"{col} の保険料額"))
+            except ClaimsError as e:
+                errors.append(str(e))
+                amounts.append(0)
         else:
             errors.append(f"{col} の保険料額 {cell(col)!r} は0以上の整数（円）にしてください")
             amounts.append(0)
@@ -193,19 +190,15 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
 
 def parse_file(data: bytes, file_name: str) -> list[KaigoRow]:
     """Every row, or :class:`KaigoFileError` listing every problem in the file."""
-    reader = csv.DictReader(io.StringIO(decode(data, file_name)))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    header, records, problems = csv_records(decode_csv(data, file_name), file_name)
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise KaigoFileError(
             file_name, [f"1行目: 列 {'・'.join(missing)} がありません（列の順は自由、名前は docs/claims.md のとおり）"]
         )
-    problems: list[str] = []
     rows: list[KaigoRow] = []
     seen: dict[tuple[str, int], int] = {}
-    for n, raw in enumerate(reader, start=2):
-        if None in raw:
-            problems.append(f"{n}行目: 列の数が見出しより多いです")
-            continue
+    for n, raw in records:
         row = _parse_row(n, raw, problems)
         if row is None:
             continue
@@ -283,6 +276,11 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
                     "name": row.name,
                     "reason": "ケース番号が登録されていません",
                 }
+            )
+            continue
+        if not can_manage(session, actor, case.cw):  # the team rule of every change to a case
+            unmatched.append(
+                {"row": row.row, "case_number": row.case_number, "name": row.name, "reason": OTHER_TEAM}
             )
             continue
         if case.closed_on is not None:

@@ -33,6 +33,7 @@ from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, get_case, visible_cases
 from kb_bot.claims.config import DECLARATION_TYPES, ClaimsSettings, claims_settings
 from kb_bot.claims.ledger import describe_event
+from kb_bot.claims.money import parse_yen
 from kb_bot.users import Role, User, require_user, team_members
 
 DEADLINE_ROLES = ("cw", "sv")
@@ -198,19 +199,6 @@ def parse_day(text: Any, what: str, *, default_today: bool = True) -> dt.date:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise ClaimsError(f"{what} {raw!r} は YYYY-MM-DD（例: 2025-07-15）で書いてください") from None
-
-
-def parse_yen(text: Any, what: str, *, required: bool = True) -> int | None:
-    """Integer yen: ``20000``, ``20,000``, ``２０，０００円``. Never a fraction."""
-    raw = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
-    cleaned = raw.replace(",", "").replace("円", "").strip()
-    if not cleaned:
-        if required:
-            raise ClaimsError(f"{what}を円単位の整数で入力してください")
-        return None
-    if not re.fullmatch(r"\d+", cleaned, re.ASCII):
-        raise ClaimsError(f"{what} {raw!r} は円単位の整数（例: 20000）で書いてください")
-    return int(cleaned)
 
 
 def parse_int(value: Any, what: str, *, required: bool = True) -> int | None:

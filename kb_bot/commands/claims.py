@@ -46,10 +46,15 @@ def parse_date(text: str) -> dt.date:
 
 
 def yen(text: str) -> int:
-    cleaned = text.replace(",", "").replace("円", "")
-    if not cleaned.isdigit():
-        raise argparse.ArgumentTypeError(f"金額 {text!r} は円単位の整数で書いてください")
-    return int(cleaned)
+    from kb_bot.claims.cases import ClaimsError
+    from kb_bot.claims.money import parse_yen
+
+    try:
+        amount = parse_yen(text, "金額")
+    except ClaimsError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    assert amount is not None
+    return amount
 
 
 def viewer(session: Session, username: str | None) -> User:
