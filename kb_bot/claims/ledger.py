@@ -647,6 +647,7 @@ def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Conte
             raise LedgerError(
                 "保護費からの充当（第78条の2）は第77条の2・第78条の徴収金だけです。第63条返還金は納付書で返還を求めてください"
             )
+        _refuse_offset_after_debtor_change(before)
         if not any(day < e.on for day in before.offset_requests):
             raise LedgerError(
                 f"保護費からの充当には、充当日（{e.on}）より前の日付の申出（施行規則第22条の4の申出書）の記録が必要です"
@@ -655,7 +656,6 @@ def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Conte
             raise LedgerError(
                 f"保護廃止（{ctx.case_closed_on}）後は保護費からの充当はできません。納付書で納付を求めてください"
             )
-        _refuse_offset_after_debtor_change(before)
 
 
 def _refuse_offset_after_debtor_change(state: ClaimState) -> None:
@@ -734,7 +734,7 @@ def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: 
                 raise LedgerError(
                     f"{BASIS_LABELS[before.basis]}は破産しても免責されない債権です（破産法第253条第1項第1号、国税徴収の例に"
                     "よる請求権）。破産免責を理由に不納欠損とするのは誤りの可能性があります。SV・係長が確認したうえで"
-                    "行うときは、非免責の確認（--confirm-non-dischargeable）を付けて記録してください"
+                    "行うときは、非免責の確認を付けて記録してください（コマンドでは --confirm-non-dischargeable）"
                 )
         case Kind.SUCCESSION:
             _check_succession(before, new)
