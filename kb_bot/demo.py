@@ -124,7 +124,7 @@ def _claims(o: _Office, today: dt.date) -> None:
     c772 = _claim(
         o,
         "D-0003",
-        service.DecisionInput(Basis.ART77_2, _day(today, -120), [(_month(today, 6), 45_000), (_month(today, 5), 45_000)]),
+        service.DecisionInput(Basis.ART77_2, _day(today, -120), [(_month(today, b), 45_000) for b in (6, 5)]),
         _day(today, -115),
         _day(today, -90),
     )
@@ -149,7 +149,7 @@ def _claims(o: _Office, today: dt.date) -> None:
     c_plan = _claim(
         o,
         "D-0004",
-        service.DecisionInput(Basis.ART63, _day(today, -200), [(_month(today, 11), 60_000), (_month(today, 10), 60_000)]),
+        service.DecisionInput(Basis.ART63, _day(today, -200), [(_month(today, b), 60_000) for b in (11, 10)]),
         _day(today, -190),
         _day(today, -160),
     )

@@ -365,7 +365,8 @@ def record_succession(
         ],
     }
     recorded = record_event(session, actor, claim, Kind.SUCCESSION, on, data, cfg=cfg)
-    decision = next(e for e in load_events(session, claim.id) if e.kind == Kind.DECISION and e.id not in state.reversed_ids)
+    events = load_events(session, claim.id)
+    decision = next(e for e in events if e.kind == Kind.DECISION and e.id not in state.reversed_ids)
     created: list[Claim] = []
     for heir in data["heirs"]:
         if heir["principal"] + heir["surcharge"] == 0:
@@ -400,10 +401,10 @@ def parse_heir(text: str) -> Heir:
     """``氏名=続柄=相続分[=電話]``, the share as a fraction: ``山田 一郎=長男=1/4=090-1234-5678``."""
     parts = [p.strip() for p in text.split("=")]
     if len(parts) not in (3, 4) or not parts[0]:
-        raise ClaimsError(f"相続人 {text!r} は 氏名=続柄=相続分[=電話]（例: 山田 一郎=長男=1/4）で書いてください")
+        raise LedgerError(f"相続人 {text!r} は 氏名=続柄=相続分[=電話]（例: 山田 一郎=長男=1/4）で書いてください")
     num, _, den = parts[2].partition("/")
     try:
         share = (int(num), int(den or "1"))
     except ValueError:
-        raise ClaimsError(f"相続人 {parts[0]} の相続分 {parts[2]!r} は分数（例: 1/4）で書いてください") from None
+        raise LedgerError(f"相続人 {parts[0]} の相続分 {parts[2]!r} は分数（例: 1/4）で書いてください") from None
     return Heir(parts[0], parts[1], share, parts[3] if len(parts) == 4 else "")

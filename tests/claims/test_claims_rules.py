@@ -89,7 +89,9 @@ def test_offset_from_benefits_ends_when_the_debtor_changes_to_an_heir(session, o
 def test_a_debtor_change_of_phone_only_keeps_the_offset(session, office):
     claim = add_claim(session, office, Basis.ART78, [("2024-10", 100_000)])
     event(session, office, claim, Kind.OFFSET_REQUEST, D(2025, 4, 1))
-    event(session, office, claim, Kind.DEBTOR_CHANGE, D(2025, 4, 5), name="山田 太郎", phone="09099998888", reason="電話番号の変更")
+    event(
+        session, office, claim, Kind.DEBTOR_CHANGE, D(2025, 4, 5), name="山田 太郎", phone="09099998888", reason="電話番号の変更"
+    )
     rec = service.record_payment(session, office.cw1, claim, D(2025, 4, 10), 5_000, "benefit", cfg=office.cfg)
     assert (rec.state.balance, rec.state.debtor_changed_on) == (95_000, None)
 
@@ -282,3 +284,12 @@ def test_a_kaigo_change_decided_after_its_months_is_flagged(session, office, tmp
     assert entries[0].detail["late_months"] == ["2025-04", "2025-06"]
     assert (entries[0].detail["additional_payment"], entries[0].detail["art63_excess"]) == (0, 2_400)
     assert "late_months" not in entries[1].detail
+
+
+def test_heirs_are_parsed_from_the_command_line_form():
+    assert service.parse_heir("山田 一郎=長男=1/4=090-1234-5678") == Heir("山田 一郎", "長男", (1, 4), "090-1234-5678")
+    assert service.parse_heir(" 山田 花子 = 配偶者 = 1 ") == Heir("山田 花子", "配偶者", (1, 1))
+    with pytest.raises(UserError, match="氏名=続柄=相続分"):
+        service.parse_heir("山田 一郎=1/4")
+    with pytest.raises(UserError, match="相続分 '四分の一' は分数"):
+        service.parse_heir("山田 一郎=長男=四分の一")
