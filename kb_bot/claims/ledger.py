@@ -6,8 +6,9 @@ with an error message a caseworker can act on. A mistaken event is never edited:
 names it, and :func:`fold` leaves the reversed event out.
 
 Money is integer yen. Identities (tested as properties):
-``balance − overpaid_net = assessed − paid − written_off`` where ``overpaid_net = max(0, −(assessed −
-paid − written_off))``; ``balance ≥ 0``; ``refund_due = overpaid_net + paid_past_prescription − refunded ≥ 0``.
+``balance − overpaid_net = assessed − paid − written_off − succeeded`` where ``overpaid_net = max(0,
+−(assessed − paid − written_off − succeeded))``; ``balance ≥ 0``; ``refund_due = overpaid_net +
+paid_past_prescription − refunded ≥ 0``. ``succeeded`` (the balance passed to heirs) is 0 until a death.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from kb_bot import audit
 from kb_bot.claims import kaigo, service
 from kb_bot.claims.cases import close_case
+from kb_bot.claims.lists import load_rows, totals
 from kb_bot.claims.ledger import Basis, Cause, Kind, LedgerError, Status, split_shares, standing
 from kb_bot.claims.models import Claim
 from kb_bot.claims.service import DecisionInput, Heir
@@ -180,6 +182,7 @@ def test_death_passes_the_claim_to_heirs_in_their_shares(session, office):
     service.record_payment(session, office.cw1, claim, D(2025, 5, 1), 30_001, "counter", cfg=office.cfg)
     before = service.state_of(session, claim, office.cfg)
     assert (before.principal_balance, before.surcharge_balance) == (69_999, 40_000)
+    totals_before = totals(load_rows(session, office.admin, D(2025, 7, 2), office.cfg), lambda r: r.cw)
     heirs = [
         Heir("山田 花子", "配偶者", (1, 2), "090-1111-2222"),
         Heir("山田 一郎", "長男", (1, 4)),
@@ -198,6 +201,10 @@ def test_death_passes_the_claim_to_heirs_in_their_shares(session, office):
         (17_499, 10_000),
     ]
     assert sum(s.balance for s in states) == before.balance
+    # the office's totals neither gain nor lose a yen by the succession
+    assert totals(load_rows(session, office.admin, D(2025, 7, 2), office.cfg), lambda r: r.cw) == [
+        dataclasses.replace(totals_before[0], claims=4, open_claims=3)
+    ]
     assert [(s.debtor.name, s.debtor.phone) for s in states][0] == ("山田 花子", "09011112222")
     assert {p.basis for p in parts} == {"78"} and {p.case_id for p in parts} == {claim.case_id}
     # 納期限 and 時効 carry over: the death neither restarts nor extends the prescription
