@@ -377,6 +377,7 @@ def record_succession(
         part_data = {
             **decision.data,
             "debtor": {"name": heir["name"], "relation": heir["relation"], "phone": heir["phone"]},
+            "deductions": [],  # already taken off the principal being split
             "surcharge": heir["surcharge"],
             "succession": {
                 "from_claim": claim.id,
