@@ -32,9 +32,9 @@ NEW_EVENT_ID = sys.maxsize
 ENFORCEMENT_77_2 = dt.date(2018, 10, 1)
 """第77条の2 applies to benefits paid on or after this date."""
 SURCHARGE_CAP_PERCENT = 40
+"""第78条 加算: at most 40 % of the 徴収額, floored to the yen."""
 SURCHARGE_FROM = dt.date(2014, 7, 1)
 """第78条 加算 applies only to 不正受給 of benefit months from this date (the 2014 amendment)."""
-"""第78条 加算: at most 40 % of the 徴収額, floored to the yen."""
 PRESCRIPTION_YEARS = 5
 """地方自治法第236条."""
 
@@ -786,8 +786,8 @@ def _check_succession(before: ClaimState, e: Event) -> None:
         if not str(heir.get("name", "")).strip():
             raise LedgerError("相続人の氏名を指定してください")
         shares.append(_share(heir.get("share")))
-    if sum(Fraction(n, d) for n, d in shares) != 1:
-        total = sum(Fraction(n, d) for n, d in shares)
+    total = sum(Fraction(n, d) for n, d in shares)
+    if total != 1:
         raise LedgerError(f"相続分の合計が {total} です。法定相続分の合計が1になるように指定してください")
     principal = split_shares(before.principal_balance, shares)
     surcharge = split_shares(before.surcharge_balance, shares)

@@ -10,8 +10,8 @@ import pytest
 from kb_bot import audit
 from kb_bot.claims import kaigo, service
 from kb_bot.claims.cases import close_case
+from kb_bot.claims.ledger import Basis, Cause, Kind, LedgerError, Status, describe_event, split_shares, standing
 from kb_bot.claims.lists import load_rows, totals
-from kb_bot.claims.ledger import Basis, Cause, Kind, LedgerError, Status, split_shares, standing
 from kb_bot.claims.models import Claim
 from kb_bot.claims.service import DecisionInput, Heir
 from kb_bot.errors import UserError
@@ -19,13 +19,13 @@ from kb_bot.errors import UserError
 D = dt.date
 
 
-def add_claim(session, office, basis, months, *, due=D(2025, 4, 30), case=None, **kw):
+def add_claim(session, office, basis, months, *, due=D(2025, 4, 30), **kw):
     """Decided 60 days and assessed 50 days before ``due``."""
     decision = DecisionInput(basis=basis, decided_on=due - dt.timedelta(days=60), months=list(months), **kw)
     claim, notes = service.create_claim(
         session,
         office.cw1,
-        case or office.case1,
+        office.case1,
         decision,
         cfg=office.cfg,
         calendar=office.calendar,
@@ -225,6 +225,12 @@ def test_death_passes_the_claim_to_heirs_in_their_shares(session, office):
     session.rollback()
     entries = audit.entries(session, action_prefix="claim.succession")
     assert [e.target for e in entries] == [f"claim:{claim.id}"]
+    # both sides of the succession read in the claim's history (app and CLI)
+    assert describe_event("succession", rec.event.data) == (
+        "死亡 2025-06-15・109,999円 を承継: 山田 花子 1/2 55,001円、山田 一郎 1/4 27,499円、山田 次郎 1/4 27,499円"
+    )
+    heir_decision = service.load_events(session, parts[1].id)[0]
+    assert describe_event("decision", heir_decision.data).endswith(f"債権 {claim.id} の相続分 1/4 を承継")
 
 
 def test_heir_shares_must_add_up_to_one(session, office):
