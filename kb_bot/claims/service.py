@@ -140,6 +140,7 @@ def record_event(
     session.execute(select(Claim.id).where(Claim.id == claim.id).with_for_update())
     events = load_events(session, claim.id)
     data = dict(data or {})
+    data.pop("confirmed_by", None)  # never taken from the caller
     if kind == Kind.WRITE_OFF and data.get(NON_DISCHARGEABLE_CONFIRMED):
         data["confirmed_by"] = actor.username  # the SV/admin recording it is the one confirming
     check(events, Event(NEW_EVENT_ID, kind, on, data, reverses), Context(case_closed_on=case.closed_on), cfg)
