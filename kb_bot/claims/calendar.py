@@ -14,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from kb_bot.claims.config import ClaimsSettings
+from kb_bot.errors import UserError
 
 
-class CalendarError(ValueError):
+class CalendarError(UserError, ValueError):
     """The holiday calendar is missing or does not cover a date; the message says how to fix it."""
 
 
@@ -36,9 +37,19 @@ class HolidayCalendar:
             )
         return day.weekday() < 5 and day not in self.holidays and (day.month, day.day) not in self.closed_days
 
+    def covers(self, day: dt.date) -> bool:
+        return self.first_year <= day.year <= self.last_year
+
     def next_business_day(self, day: dt.date) -> dt.date:
         """``day`` itself when the office is open, else the next day it is."""
         while not self.is_business_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def next_weekday_open(self, day: dt.date) -> dt.date:
+        """Like :meth:`next_business_day` but for any year: only weekends and ``closed_days`` count, holidays
+        do not (used for installment dates beyond the calendar, with a warning to the person)."""
+        while day.weekday() >= 5 or (day.month, day.day) in self.closed_days:
             day += dt.timedelta(days=1)
         return day
 

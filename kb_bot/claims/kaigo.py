@@ -440,6 +440,7 @@ def decide(
             "kind": draft.kind,
             "decision_date": decision_date.isoformat(),
             "mode": decision.mode,
+            **late_change_audit(draft, decision_date, approve),
         },
     )
     return decision
@@ -504,3 +505,49 @@ def notices_csv(session: Session, actor: User, batch: KaigoBatch) -> str:
         )
     audit.record(session, actor.username, "kaigo.notices", f"kaigo_batch:{batch.id}")
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class LateChange:
+    """An approved change decided after months it applies to: those months were paid at the old 加算."""
+
+    months: tuple[str, ...]
+    """The months (YYYY-MM) before the decision's month whose 加算 changes."""
+    additional: int
+    """Σ increases: to pay as 追加支給."""
+    excess: int
+    """Σ decreases: paid in excess, to recover under 第63条 (or by 戻入 where the office allows it)."""
+
+    def message(self) -> str:
+        parts = [f"{self.months[0]}〜{self.months[-1]} の {len(self.months)} か月分は決定日より前の月の変更です"]
+        if self.additional:
+            parts.append(f"増額 計 {self.additional:,}円 は追加支給が必要です")
+        if self.excess:
+            parts.append(f"減額 計 {self.excess:,}円 は支給済みのため第63条の返還（または戻入）の検討が必要です")
+        return "。".join(parts)
+
+
+def late_change(draft: KaigoDraft, decision_date: dt.date) -> LateChange | None:
+    """The months of the draft's fiscal year before the month of ``decision_date`` whose amount changes.
+
+    A month's benefit is paid at its start, so a change for a month before the decision's month is retroactive.
+    """
+    decided_month = f"{decision_date.year:04d}-{decision_date.month:02d}"
+    late = [
+        (month, new - old)
+        for month, new, old in zip(fiscal_months(draft.fiscal_year), draft.amounts, draft.previous, strict=True)
+        if month < decided_month and new != old
+    ]
+    if not late:
+        return None
+    return LateChange(
+        tuple(m for m, _ in late), sum(d for _, d in late if d > 0), -sum(d for _, d in late if d < 0)
+    )
+
+
+def late_change_audit(draft: KaigoDraft, decision_date: dt.date, approved: bool) -> dict[str, Any]:
+    """The flag as audit detail of an approval (empty when the change is not retroactive)."""
+    late = late_change(draft, decision_date) if approved else None
+    if late is None:
+        return {}
+    return {"late_months": list(late.months), "additional_payment": late.additional, "art63_excess": late.excess}

@@ -30,10 +30,11 @@ EVENT_KINDS = {
     "dunning": "督促（[--deadline 指定期限]。既定は設定の日数後の開庁日）",
     "reminder": "催告（--method 電話|文書|訪問 [--note]）",
     "renewal": "時効更新（--reason。債務承認書の受領など）",
-    "write-off": "不納欠損（--amount --reason。SV・管理者のみ）",
+    "write-off": "不納欠損（--amount --reason [--confirm-non-dischargeable]。SV・管理者のみ）",
     "refund": "過誤納の還付（--amount）",
     "debtor-change": "債務者の変更（--name --relation --phone --reason。相続など）",
     "transfer-note": "移管メモ（--note）",
+    "succession": "債務者の死亡による相続人への承継（--died-on --heir 氏名=続柄=相続分[=電話] を相続人ごとに）",
     "reverse": "誤った記録の取消（--event 記録番号 --reason）",
 }
 
@@ -150,6 +151,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--name", default="")
     ev.add_argument("--relation", default="")
     ev.add_argument("--phone", default="")
+    ev.add_argument("--confirm-non-dischargeable", action="store_true",
+                    help="非免責の債権（第77条の2・第78条）を破産免責の理由で不納欠損とすることをSV・係長が確認した")
+    ev.add_argument("--died-on", type=parse_date, help="succession: 債務者の死亡日")
+    ev.add_argument("--heir", action="append", default=[], help="succession: 相続人（例: 山田 一郎=長男=1/4）")
     ev.add_argument("--actor", required=True)
     ev.set_defaults(func=_claim_event)
 
@@ -317,7 +322,7 @@ def _claim_add(args: argparse.Namespace, settings: Settings, session: Session) -
 def _claim_event(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot.claims import service
     from kb_bot.claims.cases import ClaimsError
-    from kb_bot.claims.ledger import KIND_LABELS, Kind
+    from kb_bot.claims.ledger import KIND_LABELS, NON_DISCHARGEABLE_CONFIRMED, Kind
     from kb_bot.users import require_user
 
     cfg, calendar = _cfg_and_calendar(settings)
@@ -345,12 +350,19 @@ def _claim_event(args: argparse.Namespace, settings: Settings, session: Session)
         rec = service.record_dunning(session, actor, claim, args.on, cfg=cfg, calendar=calendar, deadline=args.deadline)
     elif kind == "reverse":
         rec = service.reverse_event(session, actor, claim, need("event"), args.on, need("reason"), cfg=cfg)
+    elif kind == "succession":
+        heirs = [service.parse_heir(text) for text in need("heir")]
+        rec, parts = service.record_succession(session, actor, claim, args.on, need("died_on"), heirs, cfg=cfg)
     else:
         data: dict[str, Any] = {
             "offset-request": lambda: {"note": args.note},
             "reminder": lambda: {"method": need("method"), "note": args.note},
             "renewal": lambda: {"reason": need("reason")},
-            "write-off": lambda: {"amount": need("amount"), "reason": need("reason")},
+            "write-off": lambda: {
+                "amount": need("amount"),
+                "reason": need("reason"),
+                **({NON_DISCHARGEABLE_CONFIRMED: True} if args.confirm_non_dischargeable else {}),
+            },
             "refund": lambda: {"amount": need("amount"), "note": args.note},
             "debtor-change": lambda: {
                 "name": need("name"),

@@ -168,6 +168,9 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
         if created:
             print(f"デモユーザーを作成しました: {', '.join(created)}（パスワードは「ユーザー名-demo-pass」、例: cw1 / cw1-demo-pass。ローカルでの試用専用です）")
         note = demo_note()
+        from kb_bot import demo
+
+        print(demo.start(engine, settings), flush=True)
     elif not is_loopback(args.host):
         weak = users_with_demo_passwords(engine)
         if weak:
