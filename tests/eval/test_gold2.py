@@ -4,7 +4,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pytest
 
 from kb_bot.evaluation.gold import CATEGORIES, SPLIT_SEED, STYLES, GoldItem, load_gold, parse_gold, stratified_split
 from kb_bot.refs import label_matches
