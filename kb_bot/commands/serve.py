@@ -139,11 +139,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from kb_bot.web.app import create_app
+    from kb_bot.web.security import SERVER_OPTIONS
 
     app = create_app(settings, engine, demo_note=note)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"kb-bot を http://{shown}:{args.port}/ で起動します（終了は Ctrl+C）", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, **SERVER_OPTIONS)
     return 0
 
 

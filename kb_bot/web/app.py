@@ -34,6 +34,8 @@ from kb_bot.settings import Settings
 from kb_bot.users import PermissionDenied, User, UserError, get_user
 from kb_bot.web import render
 from kb_bot.web.auth import Auth, viewer_label
+from kb_bot.web.config import web_settings
+from kb_bot.web.security import SecurityMiddleware
 
 TAB_BUILDERS: list[str] = [
     "kb_bot.claims.web:build",
@@ -107,7 +109,8 @@ class WebApp:
         self.cfg = chat_settings(settings)
         self.engine = engine
         self.service = service or ChatService(settings, engine)
-        self.auth = Auth(engine, self.cfg, demo_note)
+        self.web = web_settings(settings)
+        self.auth = Auth(engine, self.cfg, self.web, demo_note)
 
     # -- helpers --------------------------------------------------------------------------------------
     def viewer(self, request: Any) -> Viewer:
@@ -442,12 +445,26 @@ class WebApp:
         import gradio as gr
         from fastapi import FastAPI
 
+        from gradio.route_utils import FnIndexInferError
+
+        web = self.web
         app = FastAPI(title="kb-bot", docs_url=None, redoc_url=None, openapi_url=None)
         self.auth.install(app)
-        return gr.mount_gradio_app(
+        gradio_kwargs = {"docs_url": None, "redoc_url": None, "openapi_url": None,
+                         "exception_handlers": {FnIndexInferError: _unknown_api}}
+        app = gr.mount_gradio_app(
             app, self.blocks(), path="/", auth_dependency=self.auth.dependency, css=render.CSS,
             footer_links=[], run_history=False, show_error=True, ssr_mode=False,
+            max_file_size=web.max_upload_bytes, app_kwargs=gradio_kwargs,
         )
+        app.add_middleware(SecurityMiddleware, cfg=web)  # added last = outermost: sees every response
+        return app
+
+
+def _unknown_api(request: Any, exc: Exception):  # noqa: ANN202 - an API name Gradio does not know
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": "指定されたAPIはありません"}, status_code=404)
 
 
 def create_app(settings: Settings, engine: Engine, demo_note: str = ""):  # noqa: ANN201
