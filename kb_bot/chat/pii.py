@@ -305,9 +305,13 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(text):
             group = "v" if m.group("v") is not None or "w" not in pattern.groupindex else "w"
-            if kind == "phone" and not _is_phone(m.group(group)):
-                continue
-            add(kind, m.span(group))
+            start, end = m.span(group)
+            if kind == "phone":
+                while text[end - 1] == ")" and text[start:end].count(")") > text[start:end].count("("):
+                    end -= 1  # 電話090-1234-5678) : the parenthesis belongs to the sentence
+                if not _is_phone(text[start:end]):
+                    continue
+            add(kind, (start, end))
     for span in _name_spans(text) + _more_name_spans(text):
         add("name", span)
 

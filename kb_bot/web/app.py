@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from kb_bot import DISCLAIMER
 from kb_bot.chat.config import chat_settings
+from kb_bot.chat.pii import detect
 from kb_bot.chat.service import ChatService
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
@@ -95,6 +96,15 @@ class TabContext:
         if user.role not in roles:
             raise gr.Error("この画面を使う権限がありません")
         return user
+
+
+def pii_warning(text: str) -> str:
+    """The warning shown under the question box while it holds personal data (same detector as the masking)."""
+    kinds = detect(text or "")
+    if not kinds:
+        return ""
+    return _message("err", f"個人が特定できる情報（{'・'.join(kinds)}）が含まれているようです。"
+                           "質問の保存・SVへの送信・LLMへの送信では伏せ字（〈氏名1〉など）になります。不要なら消してください。")
 
 
 def _message(kind: str, text: str) -> str:
@@ -198,6 +208,7 @@ class WebApp:
                     "個人が特定できる情報（氏名・ケース番号など）は入力しないでください。")
         question = gr.Textbox(label="質問", lines=2, max_lines=8, elem_id="kb-question",
                               placeholder="例: 保険金を申告せずに使ってしまった場合、63条と78条のどちらになりますか")
+        pii_note = gr.HTML("", elem_id="kb-pii-warning")
         ask = gr.Button("質問する", variant="primary", elem_id="kb-ask")
         answer = gr.HTML("", elem_id="kb-answer")
         turn_state = gr.State(None)
@@ -230,6 +241,8 @@ class WebApp:
                 note = _message("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。")
             elif r.answer.abstained:
                 note = _message("info", "根拠が見つからなかったため、SVに確認することをおすすめします。")
+            if r.personal_data:
+                note = _message("info", f"質問の個人情報（{'・'.join(r.personal_data)}）は伏せ字にして保存しました。") + note
             yield html, r.turn_id, gr.Group(visible=True), note
 
         def on_send(turn_id: int | None, text: str, request: gr.Request):  # noqa: ANN202
@@ -247,6 +260,8 @@ class WebApp:
                   concurrency_id="chat")
         question.submit(on_ask, [question], outs, api_visibility="private", concurrency_id="chat")
         send.click(on_send, [turn_state, comment], [status, comment], api_visibility="private")
+        question.change(pii_warning, [question], [pii_note], trigger_mode="always_last", show_progress="hidden",
+                        api_visibility="private")
 
     # -- history ------------------------------------------------------------------------------------------
     def _history_tab(self):  # noqa: ANN202
