@@ -333,11 +333,15 @@ class Masker:
         self._counters: dict[str, int] = {}
 
     def mask(self, text: str) -> str:
-        """``text`` (NFKC-normalised) with personal data replaced by placeholders."""
-        text = unicodedata.normalize("NFKC", text)
+        """``text`` with personal data replaced by placeholders (then NFKC-normalised); as it was if it has none."""
+        normalised = unicodedata.normalize("NFKC", text)
+        spans = _spans(normalised)
+        if not spans:
+            return text
+        text = normalised
         out: list[str] = []
         pos = 0
-        for s, e, kind in _spans(text):
+        for s, e, kind in spans:
             value = text[s:e]
             placeholder = self._by_value.get((kind, value))
             if placeholder is None:
