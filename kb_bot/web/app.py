@@ -459,7 +459,6 @@ class WebApp:
     def fastapi(self):  # noqa: ANN201 - fastapi.FastAPI
         import gradio as gr
         from fastapi import FastAPI
-
         from gradio.route_utils import FnIndexInferError
 
         web = self.web

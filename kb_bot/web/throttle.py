@@ -11,7 +11,8 @@ Three counters per login attempt (table ``login_throttle``, one row per key):
   is refused unchecked. There is no lock on the name itself, so nobody can lock a CW out from another
   desk: they can only slow the name down.
 
-A lock lasts ``login_lock_minutes`` after the last attempt; older failures are forgotten.
+A lock lasts ``login_lock_minutes`` after the last attempt; older failures are forgotten (and their rows
+deleted at the next attempt).
 
 The pair and client counters are raised *before* the password is checked, in one atomic
 ``UPDATE … SET failures = failures + 1 … RETURNING failures`` each (a row lock on PostgreSQL, the write
@@ -24,7 +25,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, String, case, update
+from sqlalchemy import Float, Integer, String, case, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -55,7 +56,18 @@ def _keys(name: str, address: str) -> tuple[str, str, str]:
     return f"pair:{name}@{address}"[:300], f"client:{address}"[:300], f"name:{name}"[:300]
 
 
-def _ensure(session: Session, keys: tuple[str, ...]) -> None:
+def _forget(engine: Engine, now: float, window: float) -> None:
+    """Delete the rows with nothing left to remember, so guessed names do not pile up (rows another attempt
+    holds right now are skipped on PostgreSQL: waiting for them could deadlock)."""
+    t = LoginThrottle
+    with session_scope(engine) as s:
+        stale = select(t.key).where(t.last_at < now - window, t.next_at < now)
+        if s.get_bind().dialect.name == "postgresql":
+            stale = stale.with_for_update(skip_locked=True)
+        s.execute(delete(t).where(t.key.in_(stale)))
+
+
+def _ensure(session: Session, keys: tuple[str, ...], now: float) -> None:
     """Create the rows that do not exist yet (a write first, so SQLite takes its write lock at once)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -63,7 +75,7 @@ def _ensure(session: Session, keys: tuple[str, ...]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     for key in keys:
-        session.execute(insert(LoginThrottle).values(key=key, failures=0, last_at=0.0, next_at=0.0)
+        session.execute(insert(LoginThrottle).values(key=key, failures=0, last_at=now, next_at=0.0)
                         .on_conflict_do_nothing(index_elements=["key"]))
 
 
@@ -95,8 +107,9 @@ def admit(engine: Engine, cfg: WebSettings, name: str, address: str) -> Admissio
     minutes = f"{cfg.login_lock_minutes:g}分間"
     now = time.time()
     locked_pair = Admission(False, f"ログインの失敗が続いたため、このユーザー名はこの端末から{minutes}ログインできません", "pair")
+    _forget(engine, now, window)
     with session_scope(engine) as s:
-        _ensure(s, (pair, by_name, client))
+        _ensure(s, (pair, by_name, client), now)
         rows = {k: s.get(LoginThrottle, k, populate_existing=True) for k in (pair, by_name)}
         if _recent(rows[pair], now, window) >= cfg.login_max_failures:
             _bump(s, pair, now, window)  # the lock lasts from the last attempt
@@ -123,9 +136,11 @@ def record(engine: Engine, cfg: WebSettings, name: str, address: str, success: b
     """The outcome of a checked attempt admitted by :func:`admit`."""
     pair, client, by_name = _keys(name, address)
     t = LoginThrottle
+    now = time.time()
     with session_scope(engine) as s:
         if not success:
-            _bump(s, by_name, time.time(), cfg.login_lock_minutes * 60)
+            _ensure(s, (by_name,), now)
+            _bump(s, by_name, now, cfg.login_lock_minutes * 60)
             return
         s.execute(update(t).where(t.key.in_((pair, by_name))).values(failures=0, next_at=0.0))
         s.execute(update(t).where(t.key == client, t.failures > 0).values(failures=t.failures - 1))
