@@ -5,8 +5,8 @@
   would have added is removed), and its preflights and unsafe requests (POST, PUT, …) are refused with
   403. An allowed origin gets its own origin echoed with credentials.
 - **Headers on every response**: a Content-Security-Policy that Gradio runs under (its page needs inline
-  scripts and styles), ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``, ``nosniff``,
-  ``Referrer-Policy: no-referrer``, and ``Cache-Control: no-store`` on everything except Gradio's
+  scripts and styles, its HTML component ``eval``; nothing may load from or post to another site), ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``, ``nosniff``,
+  ``Referrer-Policy: same-origin``, and ``Cache-Control: no-store`` on everything except Gradio's
   content-hashed static assets (pages, API answers and files carry personal data).
 - **Uploads** to ``/gradio_api/upload`` larger than ``[web] max_upload_mb`` are refused with 413 before
   the body is read (Gradio's own ``max_file_size`` is set as well for uploads without a length).
@@ -25,7 +25,7 @@ from kb_bot.web.config import WebSettings
 
 CSP = "; ".join([
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
@@ -41,7 +41,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 STATIC_PREFIXES = ("/assets/", "/gradio_api/assets/", "/static/")

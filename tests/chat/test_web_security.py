@@ -129,7 +129,7 @@ def test_security_headers_on_every_response(serve) -> None:  # noqa: ANN001
             assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "object-src 'none'" in csp
             assert r.headers.get("x-frame-options") == "DENY"
             assert r.headers.get("x-content-type-options") == "nosniff"
-            assert r.headers.get("referrer-policy") == "no-referrer"
+            assert r.headers.get("referrer-policy") == "same-origin"
             assert r.headers.get("cache-control") == "no-store", r.url
         asset = next(p for p in page.text.split('"') if p.startswith("./assets/") and p.endswith(".js"))
         static = c.get(asset[1:])
