@@ -57,7 +57,9 @@ def _guard(question: str, passages: Sequence[tuple[str, str]]) -> None:
 
 
 def generate(question: str, passages: Sequence[tuple[str, str]], cfg: ChatSettings, client=None) -> LLMReply:  # noqa: ANN001
-    """Ask the endpoint; ``question`` and ``passages`` must already be masked. Raises :class:`LLMError` on any failure."""
+    """Ask the endpoint; ``question`` and ``passages`` must already be masked.
+
+    Raises :class:`LLMError` on any failure."""
     import httpx
 
     _guard(question, passages)

@@ -135,7 +135,8 @@ _HIRAGANA_HONORIFIC = re.compile(r"(?P<name>[ぁ-ゖ]{2,10})(?:さん|さま|様
 _NOT_HIRAGANA_NAMES = frozenset("みな みなさ ばあ じい かあ とう にい ねえ あか ぼっ だんな いしゃ おや".split())
 _PARTICLES = "のはがとにをでもへや"
 _ROMAJI_HONORIFIC = re.compile(
-    r"(?<![A-Za-z])(?P<v>[A-Z][a-z]+(?:[ 　][A-Z][a-z]+)?|[A-Z]{2,}(?:[ 　][A-Z][a-z]+)?)\s?(?:-?san|-?sama|さん|様|氏)(?![a-z子式々相態名主堂])"
+    r"(?<![A-Za-z])(?P<v>[A-Z][a-z]+(?:[ 　][A-Z][a-z]+)?|[A-Z]{2,}(?:[ 　][A-Z][a-z]+)?)"
+    r"\s?(?:-?san|-?sama|さん|様|氏)(?![a-z子式々相態名主堂])"
 )
 
 

@@ -48,9 +48,9 @@ class TurnResult:
     grounding_problems: list[str] = field(default_factory=list)
     masked_question: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
+    """What was stored as ``answer_json`` (the answer, the SV確認済み回答 shown, highlight terms)."""
     personal_data: list[str] = field(default_factory=list)
     """Kinds of personal data found in the question (氏名, 電話番号 …): stored and sent only as placeholders."""
-    """What was stored as ``answer_json`` (the answer, the SV確認済み回答 shown, highlight terms)."""
 
 
 def _ms(seconds: float) -> float:
@@ -130,7 +130,8 @@ class ChatService:
             payload["notice_chat"] = notice
             payload["grounding_problems"] = problems
             turn = ChatTurn(
-                user_id=user.id, team_id=user.team_id, question=stored_question, answer=stored_answer, answer_json=payload,
+                user_id=user.id, team_id=user.team_id, question=stored_question, answer=stored_answer,
+                answer_json=payload,
                 mode=mode, retrieval_mode=answer.retrieval_mode, corpus_version=answer.corpus_version,
                 confidence=float(answer.confidence), abstained=answer.abstained, flags=flags, timings=timings,
                 llm_model=llm_model, masked_question=masked_q, review_status="none", cw_comment="",

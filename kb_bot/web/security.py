@@ -5,8 +5,8 @@
   would have added is removed), and its preflights and unsafe requests (POST, PUT, …) are refused with
   403. An allowed origin gets its own origin echoed with credentials.
 - **Headers on every response**: a Content-Security-Policy that Gradio runs under (its page needs inline
-  scripts and styles, its HTML component ``eval``; nothing may load from or post to another site), ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``, ``nosniff``,
-  ``Referrer-Policy: same-origin``, and ``Cache-Control: no-store`` on everything except Gradio's
+  scripts and styles, its HTML component ``eval``; nothing may load from or post to another site),
+  ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``, ``nosniff``, ``Referrer-Policy: same-origin``, and ``Cache-Control: no-store`` on everything except Gradio's
   content-hashed static assets (pages, API answers and files carry personal data).
 - **Uploads** to ``/gradio_api/upload`` larger than ``[web] max_upload_mb`` are refused with 413 before
   the body is read (Gradio's own ``max_file_size`` is set as well for uploads without a length).

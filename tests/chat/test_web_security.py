@@ -209,7 +209,7 @@ def test_a_right_password_in_a_burst_of_wrong_ones_is_refused_and_clears_nothing
         assert r.status_code == 401 and "ログインできません" in r.text
 
 
-def test_spraying_names_from_one_address_is_limited_even_with_forged_forwarded_for(serve, engine) -> None:  # noqa: ANN001
+def test_spraying_names_from_one_address_is_limited_despite_forged_forwarded_for(serve, engine) -> None:  # noqa: ANN001
     url = serve(chat_trusted_proxies="10.9.9.9")  # the test client (127.0.0.1) is no proxy
     names = ["admin", "sv1", "sv2", "cw1", "cw2", "cw3"]
     codes = []
