@@ -253,3 +253,28 @@ def test_the_name_slows_down_after_failures_from_many_addresses(serve) -> None: 
         assert "違います" in _login(c, "sv2", "guess", **{"X-Forwarded-For": "203.0.113.51"}).text
         r = _login(c, "sv2", "sv2-password-1", **{"X-Forwarded-For": "203.0.113.52"})
         assert r.status_code == 401 and "秒ほど待って" in r.text
+
+
+@pytest.mark.parametrize(
+    ("direct", "forwarded", "expected"),
+    [
+        ("203.0.113.9", "10.1.1.1", "203.0.113.9"),  # not from a trusted proxy: the header is ignored
+        ("127.0.0.1", None, "127.0.0.1"),
+        ("127.0.0.1", "192.168.10.21", "192.168.10.21"),
+        ("127.0.0.1", "6.6.6.6, 192.168.10.21", "192.168.10.21"),  # a forged left part is not believed
+        ("127.0.0.1", "192.168.10.21, 127.0.0.1", "192.168.10.21"),  # proxies in the chain are skipped
+    ],
+)
+def test_the_client_address_believes_only_trusted_proxies(direct: str, forwarded: str | None, expected: str) -> None:
+    from kb_bot.web.security import client_address
+
+    assert client_address(direct, forwarded, ("127.0.0.1", "::1")) == expected
+
+
+@pytest.mark.parametrize("origin", ["*", "portal.example", "https://portal.example/"])
+def test_allowed_origins_must_be_plain_origins(origin: str) -> None:
+    from kb_bot.settings import SettingsError
+    from kb_bot.web.config import WebSettings
+
+    with pytest.raises(SettingsError, match="allowed_origins"):
+        WebSettings(allowed_origins=(origin,))
