@@ -28,12 +28,15 @@ from sqlalchemy.orm import Session
 
 from kb_bot import DISCLAIMER
 from kb_bot.chat.config import chat_settings
+from kb_bot.chat.pii import detect
 from kb_bot.chat.service import ChatService
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
 from kb_bot.users import PermissionDenied, User, UserError, get_user
 from kb_bot.web import render
 from kb_bot.web.auth import Auth, viewer_label
+from kb_bot.web.config import web_settings
+from kb_bot.web.security import SecurityMiddleware
 
 TAB_BUILDERS: list[str] = [
     "kb_bot.claims.web:build",
@@ -95,6 +98,15 @@ class TabContext:
         return user
 
 
+def pii_warning(text: str) -> str:
+    """The warning shown under the question box while it holds personal data (same detector as the masking)."""
+    kinds = detect(text or "")
+    if not kinds:
+        return ""
+    return _message("err", f"個人が特定できる情報（{'・'.join(kinds)}）が含まれているようです。"
+                           "質問の保存・SVへの送信・LLMへの送信では伏せ字（〈氏名1〉など）になります。不要なら消してください。")
+
+
 def _message(kind: str, text: str) -> str:
     color = {"ok": "#1f6f3f", "err": "#b00020", "info": "#2458a6"}[kind]
     return f'<div class="kb-status" style="color:{color};font-weight:600">{render.esc(text)}</div>'
@@ -107,7 +119,8 @@ class WebApp:
         self.cfg = chat_settings(settings)
         self.engine = engine
         self.service = service or ChatService(settings, engine)
-        self.auth = Auth(engine, self.cfg, demo_note)
+        self.web = web_settings(settings)
+        self.auth = Auth(engine, self.cfg, self.web, demo_note)
 
     # -- helpers --------------------------------------------------------------------------------------
     def viewer(self, request: Any) -> Viewer:
@@ -195,6 +208,7 @@ class WebApp:
                     "個人が特定できる情報（氏名・ケース番号など）は入力しないでください。")
         question = gr.Textbox(label="質問", lines=2, max_lines=8, elem_id="kb-question",
                               placeholder="例: 保険金を申告せずに使ってしまった場合、63条と78条のどちらになりますか")
+        pii_note = gr.HTML("", elem_id="kb-pii-warning")
         ask = gr.Button("質問する", variant="primary", elem_id="kb-ask")
         answer = gr.HTML("", elem_id="kb-answer")
         turn_state = gr.State(None)
@@ -227,6 +241,8 @@ class WebApp:
                 note = _message("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。")
             elif r.answer.abstained:
                 note = _message("info", "根拠が見つからなかったため、SVに確認することをおすすめします。")
+            if r.personal_data:
+                note = _message("info", f"質問の個人情報（{'・'.join(r.personal_data)}）は伏せ字にして保存しました。") + note
             yield html, r.turn_id, gr.Group(visible=True), note
 
         def on_send(turn_id: int | None, text: str, request: gr.Request):  # noqa: ANN202
@@ -244,6 +260,8 @@ class WebApp:
                   concurrency_id="chat")
         question.submit(on_ask, [question], outs, api_visibility="private", concurrency_id="chat")
         send.click(on_send, [turn_state, comment], [status, comment], api_visibility="private")
+        question.change(pii_warning, [question], [pii_note], trigger_mode="always_last", show_progress="hidden",
+                        api_visibility="private")
 
     # -- history ------------------------------------------------------------------------------------------
     def _history_tab(self):  # noqa: ANN202
@@ -441,13 +459,26 @@ class WebApp:
     def fastapi(self):  # noqa: ANN201 - fastapi.FastAPI
         import gradio as gr
         from fastapi import FastAPI
+        from gradio.route_utils import FnIndexInferError
 
+        web = self.web
         app = FastAPI(title="kb-bot", docs_url=None, redoc_url=None, openapi_url=None)
         self.auth.install(app)
-        return gr.mount_gradio_app(
+        gradio_kwargs = {"docs_url": None, "redoc_url": None, "openapi_url": None,
+                         "exception_handlers": {FnIndexInferError: _unknown_api}}
+        app = gr.mount_gradio_app(
             app, self.blocks(), path="/", auth_dependency=self.auth.dependency, css=render.CSS,
             footer_links=[], run_history=False, show_error=True, ssr_mode=False,
+            max_file_size=web.max_upload_bytes, app_kwargs=gradio_kwargs,
         )
+        app.add_middleware(SecurityMiddleware, cfg=web)  # added last = outermost: sees every response
+        return app
+
+
+def _unknown_api(request: Any, exc: Exception):  # noqa: ANN202 - an API name Gradio does not know
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": "指定されたAPIはありません"}, status_code=404)
 
 
 def create_app(settings: Settings, engine: Engine, demo_note: str = ""):  # noqa: ANN201
