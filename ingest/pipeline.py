@@ -8,6 +8,7 @@ then switched to (see :mod:`kb_bot.index.store`), so a failure at any point leav
 
 from __future__ import annotations
 
+import errno
 import shutil
 import sys
 import time
@@ -41,6 +42,10 @@ class ChangeReport:
     changed_passage_ids: list[str] = field(default_factory=list)
     """Ids of passages whose text changed or that were removed (the review queue uses these)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+    """Document files beside a manifest.toml that does not list them: not ingested."""
+    ignored: int = 0
+    """Files in the folders that are not documents (scripts, checksums, README …): not ingested."""
     retrieval_mode: str = "lexical"
     dense_note: str = ""
     seconds: float = 0.0
@@ -66,6 +71,16 @@ class ChangeReport:
         if self.skipped:
             lines.append(f"読み込めなかったファイル {len(self.skipped)} 件:")
             lines += [f"  {path}: {reason}" for path, reason in self.skipped]
+        if self.unlisted:
+            lines.append(
+                f"manifest.toml に書かれていないため取り込まなかったファイル {len(self.unlisted)} 件"
+                "（取り込むには、そのフォルダの manifest.toml に [[document]] の file・kind・title を書き足してください）:"
+            )
+            lines += [f"  {path}" for path in self.unlisted]
+        if self.ignored:
+            lines.append(
+                f"文書ではないため対象外のファイル {self.ignored} 件（.py などの形式と README。取り込めるのは .pdf .html .xml .md .txt）"
+            )
         if self.dense_note:
             lines.append(self.dense_note)
         if self.eval:
@@ -100,27 +115,40 @@ def ingest(
     if missing:
         raise IngestFailed(f"指定されたパスがありません: {', '.join(missing)}")
     store = IndexStore(settings.index_dir)
-    with store.lock():
-        try:
-            result = collect(list(paths), collection=collection, progress=progress)
-        except ManifestError as e:
-            raise IngestFailed(f"{e}（索引は変更していません）") from e
-        prev = store.open_current()
-        staged = store.staging()
-        try:
-            report = _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config)
-            _smoke_check(staged, report)
-            version = store.publish(staged, keep=settings.keep_versions)
-        except BaseException as e:
-            shutil.rmtree(staged, ignore_errors=True)
-            if isinstance(e, IngestFailed):
+    try:
+        with store.lock():
+            try:
+                result = collect(
+                    list(paths),
+                    collection=collection,
+                    progress=progress,
+                    max_file_bytes=settings.ingest_max_file_mb * 1024 * 1024,
+                )
+            except ManifestError as e:
+                raise IngestFailed(f"{e}（索引は変更していません）") from e
+            prev = store.open_current()
+            staged = store.staging()
+            try:
+                report = _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config)
+                _smoke_check(staged, report)
+                version = store.publish(staged, keep=settings.keep_versions)
+            except BaseException as e:
+                shutil.rmtree(staged, ignore_errors=True)
+                if isinstance(e, ValueError):
+                    raise IngestFailed(f"索引の作成に失敗しました（{e}）。運用中の索引はそのまま使われます") from e
                 raise
-            if isinstance(e, (OSError, ValueError)):
-                raise IngestFailed(f"索引の作成に失敗しました（{e}）。運用中の索引はそのまま使われます") from e
-            raise
+    except OSError as e:  # a full disk, a folder without permission …: one line, the old version serves
+        raise IngestFailed(_os_error_message(e)) from e
     report.version = version.name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _os_error_message(error: OSError) -> str:
+    where = f"（{error.filename}）" if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return f"ディスクの空きがありません{where}。空きを作ってからもう一度実行してください。運用中の索引はそのまま使われます"
+    return f"索引の作成に失敗しました（{error.strerror or error}{where}）。運用中の索引はそのまま使われます"
 
 
 def _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config) -> ChangeReport:  # noqa: ANN001
@@ -131,6 +159,7 @@ def _build(staged, result, prev, paths, settings, prune, progress, tokenizer_con
 
     report = ChangeReport(version="", passages=0, documents=0)
     report.skipped = [(s.path, s.reason) for s in result.skipped]
+    report.unlisted, report.ignored = list(result.unlisted), len(result.ignored)
     skipped_sources = {s.path for s in result.skipped}
     docs: dict[str, DocRecord] = {}
     new_passages: dict[str, list[Passage]] = {}

@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "kb_bot.audit",
     "kb_bot.claims.models",
     "kb_bot.chat.models",
+    "kb_bot.web.throttle",
 ]
 """Modules declaring tables on :class:`Base`; imported by the migration environment."""
 

@@ -62,6 +62,8 @@ class Settings:
     """Below this confidence the answer abstains (tuned with ``kb-bot eval``)."""
     keep_versions: int = 3
     """Index versions kept on disk for rollback."""
+    ingest_max_file_mb: int = 50
+    """Source files larger than this (MB) are skipped by ingest with that reason."""
     config_file: Path | None = None
     _sections: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Feature sections already read (each is read once per Settings, see :meth:`section`)."""

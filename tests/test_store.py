@@ -1,6 +1,8 @@
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,4 +50,34 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (tmp_path / "ingest.lock").write_text(dead.stdout.strip())
     with IndexStore(tmp_path).lock():
-        assert (tmp_path / "ingest.lock").read_text() == str(os.getpid())
+        assert json.loads((tmp_path / "ingest.lock").read_text())["pid"] == os.getpid()
+
+
+def _start_time(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+
+
+def test_lock_records_the_pid_and_the_process_start_time(tmp_path):
+    with IndexStore(tmp_path).lock():
+        holder = json.loads((tmp_path / "ingest.lock").read_text())
+    assert holder == {"pid": os.getpid(), "started": _start_time(os.getpid())}
+
+
+def test_stale_lock_naming_an_unrelated_live_process_is_taken_over(tmp_path):
+    # The PID was reused: it is alive (our parent, pytest's launcher) but started at another time.
+    other = os.getppid()
+    (tmp_path / "ingest.lock").write_text(json.dumps({"pid": other, "started": str(int(_start_time(other)) + 1)}))
+    with IndexStore(tmp_path).lock():
+        assert json.loads((tmp_path / "ingest.lock").read_text())["pid"] == os.getpid()
+    # an old-style lock holding only the PID of a live process is still respected
+    (tmp_path / "ingest.lock").write_text(str(other))
+    with pytest.raises(IngestLocked, match=f"プロセス {other}"):
+        with IndexStore(tmp_path).lock():
+            pass
+
+
+def test_lock_of_a_live_ingest_is_respected(tmp_path):
+    (tmp_path / "ingest.lock").write_text(json.dumps({"pid": os.getppid(), "started": _start_time(os.getppid())}))
+    with pytest.raises(IngestLocked, match="実行中"):
+        with IndexStore(tmp_path).lock():
+            pass

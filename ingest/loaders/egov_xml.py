@@ -105,9 +105,14 @@ class _Emitter:
 
 
 def load_egov_xml(path: Path) -> list[Line]:
+    data = path.read_bytes()
+    if b"<!ENTITY" in data:  # e-Gov law XML declares no entities; expanding them is the billion-laughs attack
+        raise LoadError(
+            "XMLに実体宣言（<!ENTITY>）があります。実体の展開は安全のため受け付けません。e-Govからダウンロードした法令XMLをそのまま指定してください"
+        )
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     try:
-        root = etree.parse(str(path), parser).getroot()
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
         raise LoadError(f"XMLの形式が正しくありません（{e.lineno}行目付近）。ファイルが壊れていないか確認してください") from None
     body = root.find("LawBody") if root.tag == "Law" else root.find(".//LawBody")

@@ -3,7 +3,7 @@
 Layers (each usable without the web app):
 
 - :mod:`kb_bot.chat.config` — ``[chat]`` settings (answer mode, LLM endpoint, flag rules, login/SSO);
-- :mod:`kb_bot.chat.pii` — masking of personal data before any text leaves the machine;
+- :mod:`kb_bot.chat.pii` — finding and masking personal data (before text leaves the machine or is stored);
 - :mod:`kb_bot.chat.grounding` — the check that an LLM answer cites only retrieved passages, every sentence;
 - :mod:`kb_bot.chat.llm` — the OpenAI-compatible client (the model sees only question + passages);
 - :mod:`kb_bot.chat.flags` — which turns go to the SV;

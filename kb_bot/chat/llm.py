@@ -2,8 +2,9 @@
 
 The model sees only the (masked) question and the retrieved passages, numbered [1]..[n]; nothing about
 the user, the case or earlier turns. Its answer is checked by :mod:`kb_bot.chat.grounding` before it is
-shown. The question is masked with :mod:`kb_bot.chat.pii` *before* this module is called; :func:`generate`
-refuses text that still contains an unmasked 12-digit number or phone number, as a last guard.
+shown. The question and the passages are masked with :mod:`kb_bot.chat.pii` *before* this module is called;
+:func:`generate` refuses to send anything in which the same detector still finds personal data, as a last
+guard.
 """
 
 from __future__ import annotations
@@ -45,20 +46,23 @@ def build_messages(question: str, passages: Sequence[tuple[str, str]]) -> list[d
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def _guard(question: str) -> None:
-    from kb_bot.chat.pii import mask
+def _guard(question: str, passages: Sequence[tuple[str, str]]) -> None:
+    from kb_bot.chat.pii import detect
 
-    leaked = mask(question).kinds()
-    if leaked:
-        kinds = "・".join(leaked)
-        raise LLMError(f"送信前の検査で質問に個人情報と思われる文字列（{kinds}）が残っていたため送信を中止しました")
+    for what, text in [("質問", question), *(("資料", f"{label}\n{body}") for label, body in passages)]:
+        leaked = detect(text)
+        if leaked:
+            kinds = "・".join(leaked)
+            raise LLMError(f"送信前の検査で{what}に個人情報と思われる文字列（{kinds}）が残っていたため送信を中止しました")
 
 
 def generate(question: str, passages: Sequence[tuple[str, str]], cfg: ChatSettings, client=None) -> LLMReply:  # noqa: ANN001
-    """Ask the endpoint; ``question`` must already be masked. Raises :class:`LLMError` on any failure."""
+    """Ask the endpoint; ``question`` and ``passages`` must already be masked.
+
+    Raises :class:`LLMError` on any failure."""
     import httpx
 
-    _guard(question)
+    _guard(question, passages)
     messages = build_messages(question, passages)
     url = cfg.llm_base_url.rstrip("/") + "/chat/completions"
     headers = {"Content-Type": "application/json"}

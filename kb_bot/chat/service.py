@@ -25,6 +25,7 @@ from kb_bot.chat.config import ChatSettings, chat_settings
 from kb_bot.chat.highlight import content_words, question_terms
 from kb_bot.chat.models import STATUS_LABELS, ChatTurn, TurnCitation
 from kb_bot.chat.office import OfficeIndex, OfficeMatch
+from kb_bot.chat.pii import Masker, detect, mask
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
 from kb_bot.users import PermissionDenied, Role, User, UserError, visible_user_ids
@@ -48,6 +49,8 @@ class TurnResult:
     masked_question: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
     """What was stored as ``answer_json`` (the answer, the SV確認済み回答 shown, highlight terms)."""
+    personal_data: list[str] = field(default_factory=list)
+    """Kinds of personal data found in the question (氏名, 電話番号 …): stored and sent only as placeholders."""
 
 
 def _ms(seconds: float) -> float:
@@ -89,11 +92,14 @@ class ChatService:
         answer = compose(result, tokenizer)
         timings["compose_ms"] = _ms(time.perf_counter() - t)
 
+        private = Masker()  # personal data typed by the CW is stored, sent and shown to the SV only masked
+        stored_question = private.mask(question)
         mode, notice, problems, masked_q, llm_model = "extractive", "", [], "", ""
         grounding_failed = llm_error = False
         if cfg.mode == "llm" and not answer.abstained:
             t = time.perf_counter()
-            mode, notice, problems, masked_q, llm_model, grounding_failed, llm_error = self._llm(answer, tokenizer)
+            mode, notice, problems, llm_model, grounding_failed, llm_error = self._llm(answer, tokenizer, private)
+            masked_q = stored_question
             timings["llm_ms"] = _ms(time.perf_counter() - t)
 
         t = time.perf_counter()
@@ -114,13 +120,18 @@ class ChatService:
             timings["total_ms"] = _ms(time.perf_counter() - started)
 
             payload = answer.to_json()
+            payload["question"] = stored_question
+            payload["answer"] = stored_answer = private.mask(answer.answer)
+            secrets = list(private.mapping.values())
             terms, literals = question_terms(question, tokenizer)
-            payload["highlight"] = {"terms": sorted(terms), "literals": list(literals)}
+            payload["highlight"] = {"terms": sorted(t for t in terms if not any(t in v for v in secrets)),
+                                    "literals": [lit for lit in literals if not any(lit in v for v in secrets)]}
             payload["office"] = [o.to_json() for o in office]
             payload["notice_chat"] = notice
             payload["grounding_problems"] = problems
             turn = ChatTurn(
-                user_id=user.id, team_id=user.team_id, question=question, answer=answer.answer, answer_json=payload,
+                user_id=user.id, team_id=user.team_id, question=stored_question, answer=stored_answer,
+                answer_json=payload,
                 mode=mode, retrieval_mode=answer.retrieval_mode, corpus_version=answer.corpus_version,
                 confidence=float(answer.confidence), abstained=answer.abstained, flags=flags, timings=timings,
                 llm_model=llm_model, masked_question=masked_q, review_status="none", cw_comment="",
@@ -135,35 +146,38 @@ class ChatService:
                                          title=c.title[:300], page=c.page, used=c.n in used))
             review.flag(session, turn, flags)
             status, turn_id = turn.review_status, turn.id
-        return TurnResult(turn_id, answer, office, flags, status, mode, timings, notice, problems, masked_q, payload)
+        return TurnResult(turn_id, answer, office, flags, status, mode, timings, notice, problems, masked_q, payload,
+                          detect(question))
 
-    def _llm(self, answer: Answer, tokenizer) -> tuple:  # noqa: ANN001
+    def _llm(self, answer: Answer, tokenizer, masker: Masker) -> tuple:  # noqa: ANN001
+        """Ask the model with the question *and the passages* masked by ``masker`` (one mapping for all)."""
         from kb_bot.chat import grounding
         from kb_bot.chat.llm import NO_ANSWER, LLMError, generate
-        from kb_bot.chat.pii import mask, unmask
+        from kb_bot.chat.pii import unmask
 
         cfg = self.cfg
-        passages = [(c.label, c.text) for c in answer.citations[: cfg.llm_passages]]
-        masked = mask(answer.question)
+        question = masker.mask(answer.question)
+        passages = [(masker.mask(c.label), masker.mask(c.text)) for c in answer.citations[: cfg.llm_passages]]
         try:
-            reply = generate(masked.text, passages, cfg, client=self.http_client)
+            reply = generate(question, passages, cfg, client=self.http_client)
         except LLMError as e:
-            return "llm_fallback", f"{LLM_ERROR_NOTICE}（{e}）", [str(e)], masked.text, cfg.llm_model, False, True
+            return "llm_fallback", f"{LLM_ERROR_NOTICE}（{e}）", [str(e)], cfg.llm_model, False, True
         if NO_ANSWER in reply.text and not grounding.markers(reply.text):
             problems = ["LLMは資料に該当する記載がないと回答しました"]
-            return "llm_fallback", LLM_FALLBACK_NOTICE, problems, masked.text, reply.model, True, False
+            return "llm_fallback", LLM_FALLBACK_NOTICE, problems, reply.model, True, False
         check = grounding.check(reply.text, len(passages), [t for _, t in passages],
                                 lambda s: content_words(tokenizer, s), cfg.grounding_min_overlap)
         if not check.ok:
-            return "llm_fallback", LLM_FALLBACK_NOTICE, check.problems, masked.text, reply.model, True, False
-        answer.answer = unmask(reply.text, masked.mapping)
+            return "llm_fallback", LLM_FALLBACK_NOTICE, check.problems, reply.model, True, False
+        answer.answer = unmask(reply.text, masker.mapping)
         answer.used = sorted(set(check.cited) | {i.n for i in answer.checklist})
-        return "llm", "", [], masked.text, reply.model, False, False
+        return "llm", "", [], reply.model, False, False
 
     # -- the CW's side --------------------------------------------------------------------------------
     def request_review(self, user_id: int, turn_id: int, comment: str = "") -> str:
+        """Send a turn to the SV; personal data in the comment goes only as placeholders."""
         with session_scope(self.engine) as session:
-            turn = review.request_review(session, _user(session, user_id), turn_id, comment)
+            turn = review.request_review(session, _user(session, user_id), turn_id, mask(comment).text)
             return turn.review_status
 
     def history(self, user_id: int, limit: int = 100, full: bool = False) -> list[dict]:

@@ -37,9 +37,19 @@ class HolidayCalendar:
             )
         return day.weekday() < 5 and day not in self.holidays and (day.month, day.day) not in self.closed_days
 
+    def covers(self, day: dt.date) -> bool:
+        return self.first_year <= day.year <= self.last_year
+
     def next_business_day(self, day: dt.date) -> dt.date:
         """``day`` itself when the office is open, else the next day it is."""
         while not self.is_business_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def next_weekday_open(self, day: dt.date) -> dt.date:
+        """Like :meth:`next_business_day` but for any year: only weekends and ``closed_days`` count, holidays
+        do not (used for installment dates beyond the calendar, with a warning to the person)."""
+        while day.weekday() >= 5 or (day.month, day.day) in self.closed_days:
             day += dt.timedelta(days=1)
         return day
 

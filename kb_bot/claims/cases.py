@@ -38,6 +38,35 @@ def is_mobile(phone: str) -> bool:
     return MOBILE.fullmatch(normalize_phone(phone)) is not None
 
 
+def decode_csv(data: bytes, file_name: str) -> str:
+    """The text of an imported CSV file: UTF-8 (with or without BOM) or Shift_JIS (CP932, as Excel saves it)."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ClaimsError(f"{file_name} の文字コードが読めません（UTF-8 か Shift_JIS で保存してください）")
+
+
+def csv_records(text: str, file_name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[str]]:
+    """Header, ``(line number, row)`` pairs and the problems of rows whose cell count differs from the
+    header's: a row cut short (a truncated file) or one with extra cells is never read with guessed values."""
+    reader = csv.DictReader(io.StringIO(text))
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[str] = []
+    try:
+        for n, raw in enumerate(reader, start=2):
+            if None in raw:
+                problems.append(f"{n}行目: 列の数が見出しより多いです")
+            elif None in raw.values():
+                problems.append(f"{n}行目: 列の数が見出しより少ないです（行が途中で切れていないか確認してください）")
+            else:
+                rows.append((n, raw))
+    except csv.Error as e:
+        raise ClaimsError(f"{file_name} をCSVとして読めません（{reader.line_num}行目付近: {e}）") from None
+    return list(reader.fieldnames or []), rows, problems
+
+
 def visible_cases(session: Session, actor: User) -> Select[tuple[Case]]:
     query = select(Case).order_by(Case.case_number)
     ids = visible_user_ids(session, actor)
@@ -52,9 +81,15 @@ def get_case(session: Session, actor: User, case_number: str) -> Case:
     return case
 
 
-def require_can_manage(session: Session, actor: User, cw: User) -> None:
+def can_manage(session: Session, actor: User, cw: User) -> bool:
+    """The team rule for every change to a case and what hangs on it: a CW their own cases, an SV the
+    team's, admin all."""
     ids = visible_user_ids(session, actor)
-    if ids is not None and cw.id not in ids:
+    return ids is None or cw.id in ids
+
+
+def require_can_manage(session: Session, actor: User, cw: User) -> None:
+    if not can_manage(session, actor, cw):
         raise PermissionDenied(
             f"{actor.username} は {cw.username} の担当ケースを扱えません（CW は自分の、SV は班のケースだけ）"
         )
@@ -108,11 +143,13 @@ class CaseImport:
     unchanged: int
 
 
-def _parse_rows(session: Session, rows: Iterable[dict[str, str]]) -> tuple[list[dict[str, object]], list[str]]:
+def _parse_rows(
+    session: Session, rows: Iterable[tuple[int, dict[str, str]]]
+) -> tuple[list[dict[str, object]], list[str]]:
     parsed: list[dict[str, object]] = []
     problems: list[str] = []
     seen: set[str] = set()
-    for n, row in enumerate(rows, start=2):
+    for n, row in rows:
         try:
             number = _check_case_number(row.get("case_number") or "")
             if number in seen:
@@ -146,26 +183,35 @@ def _parse_rows(session: Session, rows: Iterable[dict[str, str]]) -> tuple[list[
 
 
 def import_cases(session: Session, actor: User, path: Path) -> CaseImport:
-    """Add or update cases from a CSV (columns ``CASE_CSV_COLUMNS``, UTF-8). All rows are checked first:
-    any problem → nothing is changed and the error lists every problem."""
+    """Add or update cases from a CSV (columns ``CASE_CSV_COLUMNS``, UTF-8 or Shift_JIS). All rows are
+    checked first: any problem (a bad value, a row cut short, another team's case or CW) → nothing is
+    changed and the error lists every problem."""
     require_role(actor, Role.SV, Role.ADMIN)
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CASE_CSV_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+    header, records, problems = csv_records(decode_csv(path.read_bytes(), path.name), path.name)
+    missing = [c for c in CASE_CSV_COLUMNS[:3] if c not in header]
     if missing:
         raise ClaimsError(f"{path.name} に列 {', '.join(missing)} がありません（列: {','.join(CASE_CSV_COLUMNS)}）")
-    rows, problems = _parse_rows(session, reader)
-    ids = visible_user_ids(session, actor)
+    rows, row_problems = _parse_rows(session, records)
+    problems += row_problems
+    existing = {
+        c.case_number: c
+        for c in session.scalars(select(Case).where(Case.case_number.in_([r["case_number"] for r in rows])))
+    }
     for row in rows:
         cw = row["cw"]
         assert isinstance(cw, User)
-        if ids is not None and cw.id not in ids:
+        if not can_manage(session, actor, cw):
             problems.append(f"ケース {row['case_number']}: 担当 {cw.username} は {actor.username} の班ではありません")
+        case = existing.get(str(row["case_number"]))
+        if case is not None and not can_manage(session, actor, case.cw):
+            problems.append(
+                f"ケース {case.case_number}: 他の班のケースとして登録済みです（{actor.username} は変更できません）"
+            )
     if problems:
         raise ClaimsError("取り込みを中止しました（何も変更していません）:\n" + "\n".join(problems))
     added = updated = unchanged = 0
     for row in rows:
-        case = session.scalar(select(Case).where(Case.case_number == row["case_number"]))
+        case = existing.get(str(row["case_number"]))
         if case is None:
             session.add(Case(**row))
             audit.record(session, actor.username, "case.add", str(row["case_number"]), {"source": path.name})

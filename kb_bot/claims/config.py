@@ -22,7 +22,7 @@ DECLARATION_TYPES = {
 """Types of received declarations (申告・届出), each with its own processing deadline setting."""
 
 RENEWAL_EVENTS = ("installment_plan", "payment")
-"""Events that may be set to renew the prescription (債務承認 by 分割納付の承認 or 一部納付: 要確認)."""
+"""Events that may be set to renew the prescription as 債務の承認 (民法第152条): 一部納付, 分割納付の承認."""
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,10 @@ class ClaimsSettings:
     dunning_renewal_start: str = "after_deadline"
     """When the prescription starts again after a 督促 (要確認): ``after_deadline`` = the day after the
     designated deadline; ``after_dunning`` = the day after the 督促 itself."""
-    prescription_renewal_events: tuple[str, ...] = ()
-    """Events besides 督促 and an explicit 時効更新 that renew the prescription (要確認, so none by
-    default): ``installment_plan`` (分割納付の承認), ``payment`` (一部納付)."""
+    prescription_renewal_events: tuple[str, ...] = ("payment",)
+    """Events besides 督促 and an explicit 時効更新 that renew the prescription: ``payment`` (一部納付 is
+    債務の承認, the default) and ``installment_plan`` (分割納付の申出; add it when the office treats the
+    signed plan as 承認)."""
     prescription_alert_months: int = 6
     """The ``prescription`` list and the alerts show claims whose 時効 completes within this many months."""
     kaigo_approval: str = "cw"

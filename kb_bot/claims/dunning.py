@@ -4,7 +4,11 @@ The file carries only: mobile number, template id, due date, amount, office cont
 send-management number. The number maps back to the claim only inside kb-bot (``dunning_export_rows``).
 No My Number, no case number, no name, no word revealing 生活保護: the text is scanned for the words in
 ``[claims] export_forbidden_words`` before it is written. Debtors without a usable mobile number go to a
-separate internal list for letters, written elsewhere (never next to the file that leaves the network).
+separate internal list for letters, written elsewhere (never in or under the folder that leaves the network).
+
+The files are written under temporary names, the export is recorded, and only then do they get their
+names; any failure (an unwritable folder, a database error, a rollback of the transaction) removes them, so
+the media never carries a file without its record.
 """
 
 from __future__ import annotations
@@ -17,15 +21,15 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
-from kb_bot.claims.cases import ClaimsError, is_mobile, normalize_phone
+from kb_bot.claims.cases import ClaimsError, is_mobile, normalize_phone, visible_cases
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.ledger import Status
 from kb_bot.claims.lists import load_rows
-from kb_bot.claims.models import DunningExport, DunningExportRow
+from kb_bot.claims.models import Case, Claim, DunningExport, DunningExportRow
 from kb_bot.users import Role, User, require_role
 
 EXPORT_HEADER = ("phone_number", "template_id", "due_date", "amount", "contact", "send_id")
@@ -58,10 +62,72 @@ def _new_send_number(session: Session, taken: set[str]) -> str:
             return number
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+PART = ".part"
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _unwritable(error: OSError) -> ClaimsError:
+    where = error.filename or "出力先"
+    return ClaimsError(f"{where} に書き込めません（{error.strerror}）。フォルダの場所と書き込みの権限を確認してください")
+
+
+def _check_folders(out_dir: Path, letters_dir: Path) -> None:
+    out, letters = out_dir.resolve(), letters_dir.resolve()
+    if letters == out or letters.is_relative_to(out):
+        raise ClaimsError(
+            "手紙用の一覧（内部用・氏名や電話番号を含む）は、送信ファイルの出力先（外部媒体）の外の別のフォルダに出力してください"
+        )
+
+
+def _write_files(files: dict[Path, bytes]) -> list[Path]:
+    """Write each file under its temporary name; the temporary paths, or nothing left behind on failure."""
+    parts: list[Path] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists():
+                raise ClaimsError(
+                    f"{path} がすでにあります（記録のない以前の出力の残りです）。内容を確認して移してから出力し直してください"
+                )
+            part = path.with_name(path.name + PART)
+            parts.append(part)
+            part.write_bytes(data)
+    except OSError as e:
+        _remove(parts)
+        raise _unwritable(e) from None
+    except BaseException:
+        _remove(parts)
+        raise
+    return parts
+
+
+def _publish(session: Session, files: list[Path]) -> None:
+    """Give the written files their names (letters first, the checksum last); if the transaction that
+    records them is rolled back, they are removed again."""
+    named: list[Path] = []
+    try:
+        for path in files:
+            path.with_name(path.name + PART).replace(path)
+            named.append(path)
+    except OSError as e:
+        _remove(named + [p.with_name(p.name + PART) for p in files])
+        raise _unwritable(e) from None
+    committed = False
+
+    def on_commit(_: Session) -> None:
+        nonlocal committed
+        committed = True
+
+    def on_rollback(_: Session) -> None:
+        if not committed:
+            _remove(named)
+
+    event.listen(session, "after_commit", on_commit, once=True)
+    event.listen(session, "after_rollback", on_rollback, once=True)
 
 
 def export_dunning(
@@ -77,8 +143,7 @@ def export_dunning(
             raise ClaimsError(
                 f"設定 [claims] {name} に外部へ出せない語（{'・'.join(bad)}）が含まれています。変更してください"
             )
-    if out_dir.resolve() == letters_dir.resolve():
-        raise ClaimsError("手紙用の一覧（内部用）は送信ファイルと別のフォルダに出力してください")
+    _check_folders(out_dir, letters_dir)
 
     export = DunningExport(actor=actor.username, as_of=as_of, row_count=0, letter_count=0, file_name="", sha256="")
     session.add(export)
@@ -122,26 +187,28 @@ def export_dunning(
         raise ClaimsError(f"出力内容に外部へ出せない語（{'・'.join(bad)}）が含まれるため中止しました")
     data = text.encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"messages-{stem}.csv"
     checksum_path = out_dir / f"messages-{stem}.csv.sha256"
-    _write(path, data)
-    _write(checksum_path, f"{digest}  {path.name}\n".encode("ascii"))
-    letters_path = None
-    if n_letters:
-        letters_dir.mkdir(parents=True, exist_ok=True)
-        letters_path = letters_dir / f"internal-letters-{stem}.csv"
-        _write(letters_path, letters.getvalue().encode("utf-8-sig"))
-
-    export.row_count, export.letter_count, export.file_name, export.sha256 = n_rows, n_letters, path.name, digest
-    session.flush()
-    audit.record(
-        session,
-        actor.username,
-        "dunning.export",
-        f"export:{export.id}",
-        {"as_of": as_of.isoformat(), "rows": n_rows, "letters": n_letters, "file": path.name, "sha256": digest},
-    )
+    letters_path = letters_dir / f"internal-letters-{stem}.csv" if n_letters else None
+    files = {path: data, checksum_path: f"{digest}  {path.name}\n".encode("ascii")}
+    if letters_path is not None:
+        files[letters_path] = letters.getvalue().encode("utf-8-sig")
+    parts = _write_files(files)
+    try:
+        export.row_count, export.letter_count, export.file_name, export.sha256 = n_rows, n_letters, path.name, digest
+        session.flush()
+        audit.record(
+            session,
+            actor.username,
+            "dunning.export",
+            f"export:{export.id}",
+            {"as_of": as_of.isoformat(), "rows": n_rows, "letters": n_letters, "file": path.name, "sha256": digest},
+        )
+        session.flush()
+    except BaseException:
+        _remove(parts)
+        raise
+    _publish(session, [p for p in (letters_path, path, checksum_path) if p is not None])
     return ExportResult(export.id, path, checksum_path, letters_path, n_rows, n_letters, digest)
 
 
@@ -149,9 +216,14 @@ def claim_for_send_number(session: Session, actor: User, send_number: str) -> in
     """The claim a send-management number (e.g. from the service's delivery report) stands for."""
     require_role(actor, Role.SV, Role.ADMIN)
     claim_id = session.scalar(
-        select(DunningExportRow.claim_id).where(DunningExportRow.send_number == send_number.strip())
+        select(DunningExportRow.claim_id)
+        .join(Claim, Claim.id == DunningExportRow.claim_id)
+        .where(
+            DunningExportRow.send_number == send_number.strip(),
+            Claim.case_id.in_(visible_cases(session, actor).with_only_columns(Case.id).order_by(None)),
+        )
     )
     if claim_id is None:
-        raise ClaimsError(f"送信管理番号 {send_number} は出力記録にありません")
+        raise ClaimsError(f"送信管理番号 {send_number} は出力記録にありません（あなたの班の債権の出力記録だけを調べられます）")
     audit.record(session, actor.username, "dunning.lookup", send_number.strip(), {"claim": claim_id})
     return claim_id

@@ -1,4 +1,4 @@
-"""The claims module's input forms: one parser per kind of input, used by the web tabs and (through
+"""The claims module's input forms: one parser per kind of input (amounts: :mod:`kb_bot.claims.money`), used by the web tabs and (through
 argparse types) by ``kb-bot cases``/``claims``/``deadlines``/``kaigo``; and the event form
 (:class:`EventForm`, :func:`record_event`): which fields each kind of event needs, checked in one place for
 the 債権 tab and ``kb-bot claims event``.
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kb_bot.claims.cases import ClaimsError
+from kb_bot.claims.money import parse_yen
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -94,19 +95,6 @@ def parse_day(text: Any, what: str, *, default_today: bool = True) -> dt.date:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise ClaimsError(f"{what} {raw!r} は YYYY-MM-DD（例: 2025-07-15）で書いてください") from None
-
-
-def parse_yen(text: Any, what: str, *, required: bool = True) -> int | None:
-    """Integer yen: ``20000``, ``20,000``, ``２０，０００円``. Never a fraction."""
-    raw = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
-    cleaned = raw.replace(",", "").replace("円", "").strip()
-    if not cleaned:
-        if required:
-            raise ClaimsError(f"{what}を円単位の整数で入力してください")
-        return None
-    if not re.fullmatch(r"\d+", cleaned, re.ASCII):
-        raise ClaimsError(f"{what} {raw!r} は円単位の整数（例: 20000）で書いてください")
-    return int(cleaned)
 
 
 def parse_int(value: Any, what: str, *, required: bool = True) -> int | None:
@@ -207,6 +195,8 @@ class EventForm:
     name: str = ""
     relation: str = ""
     phone: str = ""
+    confirm_non_dischargeable: bool = False
+    """write_off: an SV confirmed writing off a non-dischargeable claim (第77条の2・第78条) after a bankruptcy."""
 
 
 class MissingField(ClaimsError):
@@ -227,7 +217,7 @@ def record_event(session: Session, actor: User, claim: Claim, form: EventForm, c
                  calendar: HolidayCalendar) -> Recorded:
     """Check the fields ``form.kind`` needs and record the event through :mod:`kb_bot.claims.service`."""
     from kb_bot.claims import service
-    from kb_bot.claims.ledger import Kind
+    from kb_bot.claims.ledger import NON_DISCHARGEABLE_CONFIRMED, Kind
 
     kind = form.kind
     if kind not in FIELDS_BY_KIND:
@@ -260,7 +250,11 @@ def record_event(session: Session, actor: User, claim: Claim, form: EventForm, c
         data = {"note": note}
     elif kind in ("refund", "write_off"):
         amount = _required(form.amount, _AMOUNT_LABELS[kind], "amount")
-        data = {"amount": amount, "reason": reason} if kind == "write_off" else {"amount": amount, "note": note}
+        if kind == "refund":
+            data = {"amount": amount, "note": note}
+        else:
+            data = {"amount": amount, "reason": reason,
+                    **({NON_DISCHARGEABLE_CONFIRMED: True} if form.confirm_non_dischargeable else {})}
     elif kind == "debtor_change":
         data = {"name": _required(form.name.strip(), "新しい債務者の氏名", "name"), "relation": form.relation.strip(),
                 "phone": form.phone, "reason": reason}

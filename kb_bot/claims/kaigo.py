@@ -37,9 +37,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
-from kb_bot.claims.cases import ClaimsError
+from kb_bot.claims.cases import ClaimsError, can_manage, csv_records, decode_csv
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.models import Case, KaigoBatch, KaigoDecision, KaigoDraft
+from kb_bot.claims.money import check_yen
 from kb_bot.users import PermissionDenied, Role, User, can_see, require_role, visible_user_ids
 
 MONTH_COLUMNS = ("4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月")
@@ -61,6 +62,7 @@ REASONS = {
     "ended": "特別徴収（年金からの天引き）への切替えにより加算を終了",
     "none": "特別徴収（年金からの天引き）のため加算なし。保険料は年金の収入認定で控除する",
 }
+OTHER_TEAM = "取り込んだ人の班のケースではありません（その班のSVか管理者が取り込みます）"
 NOTICE_BASIS = "生活保護法第25条第2項（職権による保護の変更）"
 
 
@@ -110,15 +112,6 @@ def _age_reached_on(birth: dt.date, age: int) -> dt.date:
     return birthday - dt.timedelta(days=1)
 
 
-def decode(data: bytes, file_name: str) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ClaimsError(f"{file_name} の文字コードが読めません（UTF-8 か Shift_JIS で保存してください）")
-
-
 def _parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text.strip().replace("/", "-"))
 
@@ -162,7 +155,11 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
         if not text:
             amounts.append(0)
         elif text.isdigit():
-            amounts.append(int(text))
+            try:
+                amounts.append(check_yen(int(text), f"{col} の保険料額"))
+            except ClaimsError as e:
+                errors.append(str(e))
+                amounts.append(0)
         else:
             errors.append(f"{col} の保険料額 {cell(col)!r} は0以上の整数（円）にしてください")
             amounts.append(0)
@@ -193,19 +190,15 @@ def _parse_row(n: int, row: dict[str, str | None], problems: list[str]) -> Kaigo
 
 def parse_file(data: bytes, file_name: str) -> list[KaigoRow]:
     """Every row, or :class:`KaigoFileError` listing every problem in the file."""
-    reader = csv.DictReader(io.StringIO(decode(data, file_name)))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    header, records, problems = csv_records(decode_csv(data, file_name), file_name)
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise KaigoFileError(
             file_name, [f"1行目: 列 {'・'.join(missing)} がありません（列の順は自由、名前は docs/claims.md のとおり）"]
         )
-    problems: list[str] = []
     rows: list[KaigoRow] = []
     seen: dict[tuple[str, int], int] = {}
-    for n, raw in enumerate(reader, start=2):
-        if None in raw:
-            problems.append(f"{n}行目: 列の数が見出しより多いです")
-            continue
+    for n, raw in records:
         row = _parse_row(n, raw, problems)
         if row is None:
             continue
@@ -283,6 +276,11 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
                     "name": row.name,
                     "reason": "ケース番号が登録されていません",
                 }
+            )
+            continue
+        if not can_manage(session, actor, case.cw):  # the team rule of every change to a case
+            unmatched.append(
+                {"row": row.row, "case_number": row.case_number, "name": row.name, "reason": OTHER_TEAM}
             )
             continue
         if case.closed_on is not None:
@@ -442,6 +440,7 @@ def decide(
             "kind": draft.kind,
             "decision_date": decision_date.isoformat(),
             "mode": decision.mode,
+            **late_change_audit(draft, decision_date, approve),
         },
     )
     return decision
@@ -506,3 +505,49 @@ def notices_csv(session: Session, actor: User, batch: KaigoBatch) -> str:
         )
     audit.record(session, actor.username, "kaigo.notices", f"kaigo_batch:{batch.id}")
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class LateChange:
+    """An approved change decided after months it applies to: those months were paid at the old 加算."""
+
+    months: tuple[str, ...]
+    """The months (YYYY-MM) before the decision's month whose 加算 changes."""
+    additional: int
+    """Σ increases: to pay as 追加支給."""
+    excess: int
+    """Σ decreases: paid in excess, to recover under 第63条 (or by 戻入 where the office allows it)."""
+
+    def message(self) -> str:
+        parts = [f"{self.months[0]}〜{self.months[-1]} の {len(self.months)} か月分は決定日より前の月の変更です"]
+        if self.additional:
+            parts.append(f"増額 計 {self.additional:,}円 は追加支給が必要です")
+        if self.excess:
+            parts.append(f"減額 計 {self.excess:,}円 は支給済みのため第63条の返還（または戻入）の検討が必要です")
+        return "。".join(parts)
+
+
+def late_change(draft: KaigoDraft, decision_date: dt.date) -> LateChange | None:
+    """The months of the draft's fiscal year before the month of ``decision_date`` whose amount changes.
+
+    A month's benefit is paid at its start, so a change for a month before the decision's month is retroactive.
+    """
+    decided_month = f"{decision_date.year:04d}-{decision_date.month:02d}"
+    late = [
+        (month, new - old)
+        for month, new, old in zip(fiscal_months(draft.fiscal_year), draft.amounts, draft.previous, strict=True)
+        if month < decided_month and new != old
+    ]
+    if not late:
+        return None
+    return LateChange(
+        tuple(m for m, _ in late), sum(d for _, d in late if d > 0), -sum(d for _, d in late if d < 0)
+    )
+
+
+def late_change_audit(draft: KaigoDraft, decision_date: dt.date, approved: bool) -> dict[str, Any]:
+    """The flag as audit detail of an approval (empty when the change is not retroactive)."""
+    late = late_change(draft, decision_date) if approved else None
+    if late is None:
+        return {}
+    return {"late_months": list(late.months), "additional_payment": late.additional, "art63_excess": late.excess}

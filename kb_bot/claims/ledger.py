@@ -6,8 +6,9 @@ with an error message a caseworker can act on. A mistaken event is never edited:
 names it, and :func:`fold` leaves the reversed event out.
 
 Money is integer yen. Identities (tested as properties):
-``balance − overpaid_net = assessed − paid − written_off`` where ``overpaid_net = max(0, −(assessed −
-paid − written_off))``; ``balance ≥ 0``; ``refund_due = overpaid_net + paid_past_prescription − refunded ≥ 0``.
+``balance − overpaid_net = assessed − paid − written_off − succeeded`` where ``overpaid_net = max(0,
+−(assessed − paid − written_off − succeeded))``; ``balance ≥ 0``; ``refund_due = overpaid_net +
+paid_past_prescription − refunded ≥ 0``. ``succeeded`` (the balance passed to heirs) is 0 until a death.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -31,6 +33,8 @@ ENFORCEMENT_77_2 = dt.date(2018, 10, 1)
 """第77条の2 applies to benefits paid on or after this date."""
 SURCHARGE_CAP_PERCENT = 40
 """第78条 加算: at most 40 % of the 徴収額, floored to the yen."""
+SURCHARGE_FROM = dt.date(2014, 7, 1)
+"""第78条 加算 applies only to 不正受給 of benefit months from this date (the 2014 amendment)."""
 PRESCRIPTION_YEARS = 5
 """地方自治法第236条."""
 
@@ -73,6 +77,8 @@ class Kind(StrEnum):
     REFUND = "refund"
     DEBTOR_CHANGE = "debtor_change"
     TRANSFER_NOTE = "transfer_note"
+    SUCCESSION = "succession"
+    """The debtor died: the balance passes to the heirs, each heir's part a claim of its own."""
     REVERSAL = "reversal"
 
 
@@ -89,6 +95,7 @@ KIND_LABELS = {
     Kind.REFUND: "還付",
     Kind.DEBTOR_CHANGE: "債務者変更",
     Kind.TRANSFER_NOTE: "移管メモ",
+    Kind.SUCCESSION: "相続（承継）",
     Kind.REVERSAL: "取消",
 }
 
@@ -103,6 +110,7 @@ class Status(StrEnum):
     PRESCRIBED = "prescribed"
     PAID = "paid"
     WRITTEN_OFF = "written_off"
+    SUCCEEDED = "succeeded"
 
 
 STATUS_LABELS = {
@@ -115,6 +123,7 @@ STATUS_LABELS = {
     Status.PRESCRIBED: "時効完成（不納欠損が必要）",
     Status.PAID: "完納",
     Status.WRITTEN_OFF: "不納欠損済",
+    Status.SUCCEEDED: "相続人に承継済",
 }
 
 
@@ -152,6 +161,15 @@ class Installment(NamedTuple):
     amount: int
 
 
+class Inheritance(NamedTuple):
+    """Where an heir's claim comes from: the deceased debtor's claim and the heir's statutory share."""
+
+    from_claim: int
+    died_on: dt.date
+    share: tuple[int, int]
+    """(numerator, denominator), e.g. (1, 4)."""
+
+
 @dataclass(frozen=True)
 class ClaimState:
     basis: Basis | None = None
@@ -175,6 +193,12 @@ class ClaimState:
     """Payments taken after 時効 with the refund flag: all of it is to be refunded."""
     refunded: int = 0
     written_off: int = 0
+    succeeded: int = 0
+    """The balance passed to the heirs by a ``succession`` event (the heirs' claims hold it now)."""
+    debtor_changed_on: dt.date | None = None
+    """The first day another person became the debtor (相続): 第78条の2 充当 ends with it."""
+    inherited: Inheritance | None = None
+    """Set on an heir's claim: the balance was inherited, not decided on this person."""
     plan: tuple[Installment, ...] = ()
     plan_on: dt.date | None = None
     paid_since_plan: int = 0
@@ -198,7 +222,7 @@ class ClaimState:
     @property
     def net(self) -> int:
         """What the debtor owes on the claim; negative when overpaid."""
-        return self.assessed - self.paid - self.written_off
+        return self.assessed - self.paid - self.written_off - self.succeeded
 
     @property
     def balance(self) -> int:
@@ -218,7 +242,7 @@ class ClaimState:
         """Payments and write-offs go to the principal first, then to the 加算."""
         if not self.assessed:
             return 0
-        beyond_principal = max(0, self.paid + self.written_off - (self.assessed - self.surcharge))
+        beyond_principal = max(0, self.paid + self.written_off + self.succeeded - (self.assessed - self.surcharge))
         return max(0, self.surcharge - beyond_principal)
 
     @property
@@ -254,7 +278,9 @@ def fold(events: Iterable[Event], cfg: ClaimsSettings | None = None) -> ClaimSta
     reversed_ids = frozenset(e.reverses for e in ordered if e.reverses is not None)
     s: dict[str, Any] = {"reversed_ids": reversed_ids}
     renewals: list[dt.date] = []
-    paid = paid_past = refunded = written_off = reminders = 0
+    paid = paid_past = refunded = written_off = succeeded = reminders = 0
+    debtor_changed_on: dt.date | None = None
+    inherited_reckoning: dt.date | None = None
     dunnings: list[tuple[dt.date, dt.date, dt.date]] = []
     offsets: list[dt.date] = []
     payments: list[tuple[dt.date, int]] = []
@@ -310,6 +336,17 @@ def fold(events: Iterable[Event], cfg: ClaimsSettings | None = None) -> ClaimSta
                 principal=sum(a for _, a in months) - sum(x.amount for x in deductions),
                 surcharge=d.get("surcharge", 0),
             )
+            inh = d.get("succession")
+            if inh is not None:
+                # an heir's part: assessed at once, 納期限 and 時効 carried over from the deceased's claim
+                s.update(
+                    principal=inh["principal"],
+                    assessed=inh["principal"] + s["surcharge"],
+                    assessed_on=e.on,
+                    due=day(inh["due"]),
+                    inherited=Inheritance(inh["from_claim"], day(inh["died_on"]), tuple(inh["share"])),
+                )
+                inherited_reckoning = day(inh["reckoning"])
         elif kind == Kind.OFFSET_REQUEST:
             offsets.append(e.on)
         elif kind == Kind.RENEWAL:
@@ -319,11 +356,17 @@ def fold(events: Iterable[Event], cfg: ClaimsSettings | None = None) -> ClaimSta
         elif kind == Kind.REFUND:
             refunded += d["amount"]
         elif kind == Kind.DEBTOR_CHANGE:
+            current = s.get("debtor")
+            if debtor_changed_on is None and current is not None and d["name"] != current.name:
+                debtor_changed_on = e.on
             s["debtor"] = Debtor(d["name"], d.get("relation", ""), d.get("phone", ""))
+        elif kind == Kind.SUCCESSION:
+            succeeded += d["amount"]
+            debtor_changed_on = debtor_changed_on or e.on
         # TRANSFER_NOTE changes nothing in the state
     due = s.get("due")
     if due is not None:
-        s["reckoning"] = max([due + _DAY, *renewals])
+        s["reckoning"] = max([inherited_reckoning or due + _DAY, *renewals])
     plan_on = s.get("plan_on")
     if plan_on is not None:
         s["paid_since_plan"] = sum(a for on, a in payments if on >= plan_on)
@@ -333,6 +376,8 @@ def fold(events: Iterable[Event], cfg: ClaimsSettings | None = None) -> ClaimSta
         paid_past_prescription=paid_past,
         refunded=refunded,
         written_off=written_off,
+        succeeded=succeeded,
+        debtor_changed_on=debtor_changed_on,
         dunnings=tuple(dunnings),
         reminders=reminders,
         last_reminder_on=last_reminder,
@@ -397,7 +442,7 @@ def standing(state: ClaimState, as_of: dt.date) -> Standing:
     elif state.assessed_on is None:
         st = Status.UNASSESSED
     elif state.balance == 0:
-        st = Status.WRITTEN_OFF if state.written_off else Status.PAID
+        st = Status.SUCCEEDED if state.succeeded else Status.WRITTEN_OFF if state.written_off else Status.PAID
     elif state.prescription_date is not None and as_of >= state.prescription_date:
         st = Status.PRESCRIBED
     elif plan is not None:
@@ -419,6 +464,23 @@ def status(state: ClaimState, as_of: dt.date) -> Status:
 def default_due(state: ClaimState, as_of: dt.date) -> dt.date | None:
     """The due date a 督促 on ``as_of`` would enforce: the earliest missed installment, else 納期限."""
     return standing(state, as_of).due_in_default
+
+
+def plan_prescription_warning(state: ClaimState) -> str | None:
+    """A warning while an installment plan is live and 時効 would complete before its last installment.
+
+    From the 時効完成日 on, every payment is refused (it must be refunded), so the plan must be kept
+    alive by payments (承認, when ``payment`` renews) or an explicit 時効更新 before that day.
+    """
+    if not state.plan or state.balance == 0 or state.prescription_date is None:
+        return None
+    last = state.plan[-1].due
+    if state.prescription_date > last:
+        return None
+    return (
+        f"時効完成日 {state.prescription_date} が分納の最終納期 {last} 以前です。その日までに納付（債務の承認）か"
+        "時効更新の記録がないと、以後の分納は時効完成後の収納として受けられず還付の対象になります"
+    )
 
 
 @dataclass(frozen=True)
@@ -481,6 +543,9 @@ def _check_decision(state: ClaimState, e: Event) -> None:
     debtor = _need(e.data, "debtor", "債務者")
     if not isinstance(debtor, Mapping) or not str(debtor.get("name", "")).strip():
         raise LedgerError("債務者の氏名を指定してください")
+    if "succession" in e.data:
+        _check_inherited_decision(e.data["succession"], e.data.get("surcharge", 0))
+        return
     months = _need(e.data, "months", "対象となる支給月と金額")
     seen: set[dt.date] = set()
     for m, amount in months:
@@ -497,6 +562,10 @@ def _check_decision(state: ClaimState, e: Event) -> None:
     cause = e.data.get("cause", Cause.OTHER)
     if cause not in tuple(Cause):
         raise LedgerError("発生原因は office_error（実施機関の過誤）か other を指定してください")
+    if basis == Basis.ART78 and cause == Cause.OFFICE_ERROR:
+        raise LedgerError(
+            "実施機関の過誤による過払いは不正受給ではないため、第78条の徴収金にはできません。第63条で登録してください"
+        )
     deductions = e.data.get("deductions") or []
     if deductions and basis == Basis.ART78:
         raise LedgerError("第78条の徴収金には自立更生費の控除はできません（全額が徴収対象です）")
@@ -515,6 +584,12 @@ def _check_decision(state: ClaimState, e: Event) -> None:
         if basis != Basis.ART78:
             raise LedgerError("加算（100分の40以下の上乗せ）は第78条の徴収金にだけ付けられます")
         _money(surcharge, "加算額")
+        early = sorted(m for m, _ in months if parse_month(m) < SURCHARGE_FROM)
+        if early:
+            raise LedgerError(
+                f"第78条の加算は2014年7月1日以後の不正受給分にだけ付けられます（{', '.join(early)} は対象外）。"
+                "2014年6月以前の月は加算なしの別の債権として登録してください"
+            )
         if surcharge > surcharge_cap(principal):
             raise LedgerError(
                 f"加算額 {surcharge:,}円 が上限（徴収額 {principal:,}円 の100分の40、円未満切捨て: "
@@ -531,6 +606,21 @@ def _check_decision(state: ClaimState, e: Event) -> None:
             raise LedgerError(
                 "実施機関の過誤による過払いは第77条の2の対象外です（施行規則第22条の3）。第63条で登録してください"
             )
+
+
+def _check_inherited_decision(inh: Any, surcharge: Any) -> None:
+    """An heir's part, as the ``succession`` service writes it from the deceased debtor's claim."""
+    if not isinstance(inh, Mapping):
+        raise LedgerError("相続による承継の内容を指定してください")
+    for key in ("from_claim", "died_on", "share", "principal", "due", "reckoning"):
+        _need(inh, key, f"承継の {key}")
+    if isinstance(inh["principal"], bool) or not isinstance(inh["principal"], int) or inh["principal"] < 0:
+        raise LedgerError(f"承継する徴収額（返還額）は0円以上の整数にしてください（{inh['principal']!r}）")
+    if surcharge:
+        _money(surcharge, "承継する加算額")
+    if inh["principal"] + (surcharge or 0) <= 0:
+        raise LedgerError("承継する額が0円です。相続人の債権は作れません")
+    _share(inh["share"])
 
 
 def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Context) -> None:
@@ -558,6 +648,7 @@ def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Conte
             raise LedgerError(
                 "保護費からの充当（第78条の2）は第77条の2・第78条の徴収金だけです。第63条返還金は納付書で返還を求めてください"
             )
+        _refuse_offset_after_debtor_change(before)
         if not any(day < e.on for day in before.offset_requests):
             raise LedgerError(
                 f"保護費からの充当には、充当日（{e.on}）より前の日付の申出（施行規則第22条の4の申出書）の記録が必要です"
@@ -566,6 +657,20 @@ def _check_payment(before: ClaimState, at_date: ClaimState, e: Event, ctx: Conte
             raise LedgerError(
                 f"保護廃止（{ctx.case_closed_on}）後は保護費からの充当はできません。納付書で納付を求めてください"
             )
+
+
+def _refuse_offset_after_debtor_change(state: ClaimState) -> None:
+    """第78条の2 充当 is from the benefits of the 被保護者 who asked: it ends with the debtor's death."""
+    if state.inherited is not None:
+        raise LedgerError(
+            f"相続で承継した債権（元の債権 {state.inherited.from_claim}）は保護費からの充当はできません。"
+            "納付書で納付を求めてください"
+        )
+    if state.debtor_changed_on is not None:
+        raise LedgerError(
+            f"債務者が {state.debtor_changed_on} に変わった（相続など）ため、保護費からの充当はできません。"
+            "第78条の2の充当は申し出た被保護者本人の保護費からだけです。納付書で納付を求めてください"
+        )
 
 
 def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: ClaimsSettings | None = None) -> None:
@@ -582,6 +687,10 @@ def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: 
         raise LedgerError("決定が記録されていません。先に決定を記録してください")
     if before.decided_on and new.on < before.decided_on:
         raise LedgerError(f"日付 {new.on} が決定日 {before.decided_on} より前です")
+    if before.succeeded and new.kind not in (Kind.REFUND, Kind.TRANSFER_NOTE):
+        raise LedgerError(
+            "この債権は相続人に承継済みです（残高は相続人ごとの債権にあります）。相続人の債権に記録してください"
+        )
     if new.kind == Kind.ASSESSMENT:
         if before.assessed_on is not None:
             raise LedgerError("調定は記録済みです。額や納期限の誤りは、調定を取り消してから記録し直してください")
@@ -600,6 +709,8 @@ def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: 
             _need(new.data, "note", "移管の内容")
         elif before.basis not in (Basis.ART77_2, Basis.ART78):
             raise LedgerError("保護費からの充当の申出は第77条の2・第78条の徴収金にだけ記録できます")
+        else:
+            _refuse_offset_after_debtor_change(before)
         return
     if before.assessed_on is None:
         raise LedgerError(f"調定前の債権には{KIND_LABELS[new.kind]}を記録できません。先に調定を記録してください")
@@ -617,13 +728,72 @@ def check(events: Sequence[Event], new: Event, ctx: Context | None = None, cfg: 
             _need(new.data, "reason", "時効更新の理由（債務承認書の受領など）")
         case Kind.WRITE_OFF:
             amount = _money(new.data.get("amount"), "不納欠損額")
-            _need(new.data, "reason", "不納欠損の理由（時効完成・免責など）")
+            reason = _need(new.data, "reason", "不納欠損の理由（時効完成・免責など）")
             if amount > before.balance:
                 raise LedgerError(f"不納欠損額 {amount:,}円 が残高 {before.balance:,}円 を超えています")
+            if needs_non_dischargeable_confirmation(before, reason) and not new.data.get(NON_DISCHARGEABLE_CONFIRMED):
+                raise LedgerError(
+                    f"{BASIS_LABELS[before.basis]}は破産しても免責されない債権です（破産法第253条第1項第1号、国税徴収の例に"
+                    "よる請求権）。破産免責を理由に不納欠損とするのは誤りの可能性があります。SV・係長が確認したうえで"
+                    "行うときは、非免責の確認を付けて記録してください（コマンドでは --confirm-non-dischargeable）"
+                )
+        case Kind.SUCCESSION:
+            _check_succession(before, new)
         case Kind.REFUND:
             amount = _money(new.data.get("amount"), "還付額")
             if amount > before.refund_due:
                 raise LedgerError(f"還付額 {amount:,}円 が還付すべき過誤納額 {before.refund_due:,}円 を超えています")
+
+
+NON_DISCHARGEABLE_CONFIRMED = "non_dischargeable_confirmed"
+"""Write-off payload flag: an SV/係長 confirmed a 破産免責 write-off of a non-dischargeable claim."""
+BANKRUPTCY_WORDS = ("破産", "免責")
+
+
+def needs_non_dischargeable_confirmation(state: ClaimState, reason: str) -> bool:
+    """A write-off of a 第77条の2 / 第78条 claim (非免責) giving bankruptcy as its reason."""
+    return state.basis in (Basis.ART77_2, Basis.ART78) and any(w in reason for w in BANKRUPTCY_WORDS)
+
+
+def _share(value: Any) -> tuple[int, int]:
+    try:
+        num, den = value
+    except (TypeError, ValueError):
+        raise LedgerError(f"相続分 {value!r} は分数（例: 1/2）で指定してください") from None
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (num, den)) or not 0 < num <= den:
+        raise LedgerError(f"相続分 {num}/{den} は0より大きく1以下の分数にしてください")
+    return num, den
+
+
+def split_shares(amount: int, shares: Sequence[tuple[int, int]]) -> list[int]:
+    """``amount`` yen split by statutory shares: each part floored to the yen, the remaining yen (fewer
+    than the number of heirs) all go to the first heir listed, so the parts always add up to ``amount``."""
+    parts = [amount * num // den for num, den in shares]
+    if parts:
+        parts[0] += amount - sum(parts)
+    return parts
+
+
+def _check_succession(before: ClaimState, e: Event) -> None:
+    died_on = _date(_need(e.data, "died_on", "債務者の死亡日"))
+    if died_on > e.on:
+        raise LedgerError(f"死亡日 {died_on} が承継の記録日 {e.on} より後です")
+    heirs = _need(e.data, "heirs", "相続人")
+    if before.balance == 0:
+        raise LedgerError("残高がないので相続人への承継は記録できません")
+    shares = []
+    for heir in heirs:
+        if not str(heir.get("name", "")).strip():
+            raise LedgerError("相続人の氏名を指定してください")
+        shares.append(_share(heir.get("share")))
+    total = sum(Fraction(n, d) for n, d in shares)
+    if total != 1:
+        raise LedgerError(f"相続分の合計が {total} です。法定相続分の合計が1になるように指定してください")
+    principal = split_shares(before.principal_balance, shares)
+    surcharge = split_shares(before.surcharge_balance, shares)
+    stated = [(h.get("principal"), h.get("surcharge")) for h in heirs]
+    if stated != list(zip(principal, surcharge, strict=True)) or e.data.get("amount") != before.balance:
+        raise LedgerError("相続人ごとの額が残高と相続分から計算した額と一致しません")
 
 
 def _check_plan(before: ClaimState, e: Event) -> None:
@@ -672,6 +842,8 @@ def _check_reversal(events: Sequence[Event], e: Event, cfg: ClaimsSettings | Non
         raise LedgerError(f"取り消す記録 {e.reverses} はこの債権にありません")
     if target.kind == Kind.REVERSAL:
         raise LedgerError("取消の記録は取り消せません。元の内容をもう一度記録してください")
+    if fold(events, cfg).succeeded:
+        raise LedgerError("相続人に承継済みの債権の記録は取り消せません（残高は相続人ごとの債権にあります）")
     if any(x.kind == Kind.REVERSAL and x.reverses == target.id for x in events):
         raise LedgerError(f"記録 {target.id} はすでに取り消されています")
     if e.on < target.on:
@@ -720,7 +892,16 @@ def describe_event(kind: str, data: Mapping[str, Any]) -> str:
             parts.append(f"加算 {_yen(data['surcharge'])}")
         if data.get("cause") == "office_error":
             parts.append("実施機関の過誤")
+        inh = data.get("succession")
+        if inh:
+            parts.append(f"債権 {inh['from_claim']} の相続分 {inh['share'][0]}/{inh['share'][1]} を承継")
         return "・".join(parts)
+    if kind == "succession":
+        heirs = "、".join(
+            f"{h['name']} {h['share'][0]}/{h['share'][1]} {_yen(h['principal'] + h['surcharge'])}"
+            for h in data.get("heirs") or []
+        )
+        return f"死亡 {data.get('died_on', '')}・{_yen(data.get('amount', 0))} を承継: {heirs}"
     if "amount" in data:
         parts.append(_yen(data["amount"]))
     if "route" in data:

@@ -159,7 +159,7 @@ def totals(rows: Iterable[ClaimRow], key: Callable[[ClaimRow], str]) -> list[Tot
         t = acc[key(r)]
         t[0] += 1
         t[1] += r.state.balance > 0
-        t[2] += r.state.assessed
+        t[2] += r.state.assessed - r.state.succeeded  # a part passed to heirs is counted in their claims
         t[3] += r.state.balance
         t[4] += r.standing.overdue
         t[5] += r.state.refund_due

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
-from kb_bot.claims.calendar import HolidayCalendar
+from kb_bot.claims.calendar import CalendarError, HolidayCalendar
 from kb_bot.claims.cases import ClaimsError, get_case, normalize_phone, require_can_manage, visible_cases
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.ledger import (
     NEW_EVENT_ID,
+    NON_DISCHARGEABLE_CONFIRMED,
     Basis,
     Cause,
     ClaimState,
@@ -32,6 +33,8 @@ from kb_bot.claims.ledger import (
     default_due,
     fold,
     monthly_schedule,
+    plan_prescription_warning,
+    split_shares,
     upto,
 )
 from kb_bot.claims.models import Case, Claim, ClaimEvent
@@ -137,6 +140,9 @@ def record_event(
     session.execute(select(Claim.id).where(Claim.id == claim.id).with_for_update())
     events = load_events(session, claim.id)
     data = dict(data or {})
+    data.pop("confirmed_by", None)  # never taken from the caller
+    if kind == Kind.WRITE_OFF and data.get(NON_DISCHARGEABLE_CONFIRMED):
+        data["confirmed_by"] = actor.username  # the SV/admin recording it is the one confirming
     check(events, Event(NEW_EVENT_ID, kind, on, data, reverses), Context(case_closed_on=case.closed_on), cfg)
     row = ClaimEvent(claim_id=claim.id, kind=kind.value, on=on, data=data, reverses_id=reverses, recorded_by=actor.id)
     session.add(row)
@@ -151,12 +157,19 @@ def record_event(
             "on": on.isoformat(),
             "case": case.case_number,
             **({"reverses": reverses} if reverses else {}),
+            **({"non_dischargeable_confirmed_by": data["confirmed_by"]} if "confirmed_by" in data else {}),
         },
     )
     state = fold([*events, to_event(row)], cfg)
     notes = []
     if kind == Kind.PAYMENT and state.overpaid > fold(events, cfg).overpaid:
         notes.append(f"過誤納が生じました。還付すべき額は {state.refund_due:,}円 です（他の債権には充当していません）")
+    if kind in (Kind.PAYMENT, Kind.INSTALLMENT_PLAN):
+        warning = plan_prescription_warning(state)
+        if warning:
+            notes.append(warning)
+    if "confirmed_by" in data:
+        notes.append(f"非免責の債権を破産免責の理由で不納欠損としました（確認: {actor.username}、監査記録済み）")
     return Recorded(row, state, notes)
 
 
@@ -265,11 +278,30 @@ def record_plan(
     cfg: ClaimsSettings,
     calendar: HolidayCalendar,
 ) -> Recorded:
-    """分納: the balance in ``count`` monthly installments from ``first_due`` (each on a business day)."""
+    """分納: the balance in ``count`` monthly installments from ``first_due`` (each on a business day).
+
+    Installments beyond the holiday calendar avoid weekends and ``closed_days`` only, with a warning.
+    """
     balance = state_of(session, claim, cfg).balance
-    schedule = monthly_schedule(balance, first_due, count, calendar.next_business_day)
+    beyond: list[dt.date] = []
+
+    def roll(day: dt.date) -> dt.date:
+        try:
+            return calendar.next_business_day(day)
+        except CalendarError:
+            beyond.append(day)
+            return calendar.next_weekday_open(day)
+
+    schedule = monthly_schedule(balance, first_due, count, roll)
     data = {"schedule": [[d.isoformat(), a] for d, a in schedule]}
-    return record_event(session, actor, claim, Kind.INSTALLMENT_PLAN, on, data, cfg=cfg)
+    recorded = record_event(session, actor, claim, Kind.INSTALLMENT_PLAN, on, data, cfg=cfg)
+    if beyond:
+        recorded.notes.insert(
+            0,
+            f"祝日データ（{calendar.source}）は{calendar.last_year}年までです。それより後の納期 {len(beyond)} 回は"
+            "土日と閉庁日だけを避けて決めました（祝日は反映していません）。祝日データを更新したら納期を確認してください",
+        )
+    return recorded
 
 
 def reverse_event(
@@ -289,3 +321,92 @@ def view_claim(
     state = fold(upto(events, as_of) if as_of else events, cfg)
     audit.record(session, actor.username, "claim.view", f"claim:{claim.id}", {"case": claim.case.case_number})
     return claim, rows, state
+
+
+@dataclass(frozen=True)
+class Heir:
+    """One heir and their statutory share (法定相続分), e.g. ``Heir("山田 一郎", "長男", (1, 2))``."""
+
+    name: str
+    relation: str
+    share: tuple[int, int]
+    phone: str = ""
+
+
+def record_succession(
+    session: Session,
+    actor: User,
+    claim: Claim,
+    on: dt.date,
+    died_on: dt.date,
+    heirs: Sequence[Heir],
+    *,
+    cfg: ClaimsSettings,
+) -> tuple[Recorded, list[Claim]]:
+    """The debtor died: the balance passes to ``heirs`` by their shares, each part a new claim of the same
+    basis (its own debtor, balance, status and 督促; 納期限 and 時効 carried over). The deceased's claim
+    keeps its history and ends as 相続人に承継済. Parts are split by :func:`ledger.split_shares`."""
+    state = state_of(session, claim, cfg)
+    shares = [h.share for h in heirs]
+    principal = split_shares(state.principal_balance, shares)
+    surcharge = split_shares(state.surcharge_balance, shares)
+    data = {
+        "died_on": died_on.isoformat(),
+        "amount": state.balance,
+        "heirs": [
+            {
+                "name": h.name.strip(),
+                "relation": h.relation.strip(),
+                "phone": normalize_phone(h.phone),
+                "share": list(h.share),
+                "principal": p,
+                "surcharge": x,
+            }
+            for h, p, x in zip(heirs, principal, surcharge, strict=True)
+        ],
+    }
+    recorded = record_event(session, actor, claim, Kind.SUCCESSION, on, data, cfg=cfg)
+    events = load_events(session, claim.id)
+    decision = next(e for e in events if e.kind == Kind.DECISION and e.id not in state.reversed_ids)
+    created: list[Claim] = []
+    for heir in data["heirs"]:
+        if heir["principal"] + heir["surcharge"] == 0:
+            continue  # a share too small to carry a yen of this balance
+        part = Claim(case_id=claim.case_id, basis=claim.basis, created_by=actor.id)
+        session.add(part)
+        session.flush()
+        part_data = {
+            **decision.data,
+            "debtor": {"name": heir["name"], "relation": heir["relation"], "phone": heir["phone"]},
+            "deductions": [],  # already taken off the principal being split
+            "surcharge": heir["surcharge"],
+            "succession": {
+                "from_claim": claim.id,
+                "died_on": died_on.isoformat(),
+                "share": heir["share"],
+                "principal": heir["principal"],
+                "due": state.due.isoformat() if state.due else None,
+                "reckoning": state.reckoning.isoformat() if state.reckoning else None,
+            },
+        }
+        record_event(session, actor, part, Kind.DECISION, on, part_data, cfg=cfg)
+        created.append(part)
+    recorded.notes.append(
+        f"残高 {state.balance:,}円 を相続人 {len(created)} 人の債権（"
+        + "、".join(str(c.id) for c in created)
+        + "）に承継しました。端数（1円未満の切捨て分の合計）は最初に記載した相続人に加えています"
+    )
+    return recorded, created
+
+
+def parse_heir(text: str) -> Heir:
+    """``氏名=続柄=相続分[=電話]``, the share as a fraction: ``山田 一郎=長男=1/4=090-1234-5678``."""
+    parts = [p.strip() for p in text.split("=")]
+    if len(parts) not in (3, 4) or not parts[0]:
+        raise LedgerError(f"相続人 {text!r} は 氏名=続柄=相続分[=電話]（例: 山田 一郎=長男=1/4）で書いてください")
+    num, _, den = parts[2].partition("/")
+    try:
+        share = (int(num), int(den or "1"))
+    except ValueError:
+        raise LedgerError(f"相続人 {parts[0]} の相続分 {parts[2]!r} は分数（例: 1/4）で書いてください") from None
+    return Heir(parts[0], parts[1], share, parts[3] if len(parts) == 4 else "")

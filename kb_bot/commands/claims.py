@@ -30,10 +30,11 @@ EVENT_KINDS = {
     "dunning": "督促（[--deadline 指定期限]。既定は設定の日数後の開庁日）",
     "reminder": "催告（--method 電話|文書|訪問 [--note]）",
     "renewal": "時効更新（--reason。債務承認書の受領など）",
-    "write-off": "不納欠損（--amount --reason。SV・管理者のみ）",
+    "write-off": "不納欠損（--amount --reason [--confirm-non-dischargeable]。SV・管理者のみ）",
     "refund": "過誤納の還付（--amount）",
     "debtor-change": "債務者の変更（--name --relation --phone --reason。相続など）",
     "transfer-note": "移管メモ（--note）",
+    "succession": "債務者の死亡による相続人への承継（--died-on --heir 氏名=続柄=相続分[=電話] を相続人ごとに）",
     "reverse": "誤った記録の取消（--event 記録番号 --reason）",
 }
 
@@ -46,8 +47,9 @@ def parse_date(text: str) -> dt.date:
 
 
 def yen(text: str) -> int:
-    """An amount argument in integer yen (20000, 20,000, 20000円), as in the web forms."""
-    from kb_bot.claims.forms import argparse_type, parse_yen
+    """An amount argument in integer yen (20000, 20,000, 20000円, at most the money bound), as in the web forms."""
+    from kb_bot.claims.forms import argparse_type
+    from kb_bot.claims.money import parse_yen
 
     return argparse_type(lambda t: parse_yen(t, "金額"))(text)
 
@@ -145,6 +147,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--name", default="")
     ev.add_argument("--relation", default="")
     ev.add_argument("--phone", default="")
+    ev.add_argument("--confirm-non-dischargeable", action="store_true",
+                    help="非免責の債権（第77条の2・第78条）を破産免責の理由で不納欠損とすることをSV・係長が確認した")
+    ev.add_argument("--died-on", type=parse_date, help="succession: 債務者の死亡日")
+    ev.add_argument("--heir", action="append", default=[], help="succession: 相続人（例: 山田 一郎=長男=1/4）")
     ev.add_argument("--actor", required=True)
     ev.set_defaults(func=_claim_event)
 
@@ -295,17 +301,23 @@ def _claim_event(args: argparse.Namespace, settings: Settings, session: Session)
     cfg, calendar = _cfg_and_calendar(settings)
     actor = require_user(session, args.actor)
     claim = service.get_claim(session, actor, args.claim_id)
-    form = EventForm(
-        kind=CLI_EVENT_KINDS[args.kind], on=args.on, amount=args.amount, route=args.route, refund=args.refund,
-        deadline=args.deadline, due=args.due, first_due=args.first_due, count=args.count, method=args.method,
-        note=args.note, reason=args.reason, event_no=args.event, name=args.name, relation=args.relation,
-        phone=args.phone,
-    )
-    try:
-        rec = record_event(session, actor, claim, form, cfg, calendar)
-    except MissingField as e:
-        option = "--event" if e.field == "event_no" else "--" + e.field.replace("_", "-")
-        raise ClaimsError(f"{e}（{option}）") from None
+    if args.kind == "succession":  # the command line only: heirs and their shares
+        if not args.heir or args.died_on is None:
+            raise ClaimsError("succession には --died-on と --heir（相続人ごと）が必要です")
+        heirs = [service.parse_heir(text) for text in args.heir]
+        rec, _ = service.record_succession(session, actor, claim, args.on, args.died_on, heirs, cfg=cfg)
+    else:
+        form = EventForm(
+            kind=CLI_EVENT_KINDS[args.kind], on=args.on, amount=args.amount, route=args.route, refund=args.refund,
+            deadline=args.deadline, due=args.due, first_due=args.first_due, count=args.count, method=args.method,
+            note=args.note, reason=args.reason, event_no=args.event, name=args.name, relation=args.relation,
+            phone=args.phone, confirm_non_dischargeable=args.confirm_non_dischargeable,
+        )
+        try:
+            rec = record_event(session, actor, claim, form, cfg, calendar)
+        except MissingField as e:
+            option = "--event" if e.field == "event_no" else "--" + e.field.replace("_", "-")
+            raise ClaimsError(f"{e}（{option}）") from None
     s = rec.state
     print(
         f"債権 {claim.id} に{KIND_LABELS[Kind(rec.event.kind)]}を記録しました（記録番号 {rec.event.id}）。"

@@ -168,6 +168,9 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
         if created:
             print(f"デモユーザーを作成しました: {', '.join(created)}（パスワードは「ユーザー名-demo-pass」、例: cw1 / cw1-demo-pass。ローカルでの試用専用です）")
         note = demo_note()
+        from kb_bot import demo
+
+        print(demo.start(engine, settings), flush=True)
     elif not is_loopback(args.host):
         weak = users_with_demo_passwords(engine)
         if weak:
@@ -179,11 +182,12 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
     import uvicorn
 
     from kb_bot.web.app import create_app
+    from kb_bot.web.security import SERVER_OPTIONS
 
     app = create_app(settings, engine, demo_note=note)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"kb-bot を http://{shown}:{args.port}/ で起動します（終了は Ctrl+C）", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, **SERVER_OPTIONS))
     server.run(sockets=[sock])
     return 0
 

@@ -1,15 +1,18 @@
 """``kb-bot users add|list|disable|passwd`` and ``kb-bot teams add|list`` (for administrators).
 
-Also :func:`db_handler`, which the claims, deadlines and kaigo commands use too: it migrates the
-database and runs the handler in one transaction (a rule violation rolls it back; ``kb_bot.cli.main``
-turns it into a message and exit code 1).
+Also :func:`db_handler`, which the claims, cases, deadlines and kaigo commands use too: it migrates the
+database, runs the handler in one transaction and prints what the handler printed only after the commit (a
+rule violation rolls it back; ``kb_bot.cli.main`` turns it into a message and exit code 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import getpass
+import io
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -23,7 +26,12 @@ DbHandler = Callable[[argparse.Namespace, Settings, "Session"], int | None]
 
 
 def db_handler(fn: DbHandler) -> Callable[[argparse.Namespace, Settings], int]:
-    """Wrap ``fn(args, settings, session)``: commit when it returns, roll back on an error."""
+    """Wrap ``fn(args, settings, session)``: commit when it returns, roll back on an error.
+
+    What the handler prints is held until the commit: a success message never appears for a change
+    that was then rolled back, and a reader that goes away (``| head -1``) cannot undo a committed one.
+    A :class:`kb_bot.errors.UserError` (a rule violation) is reported by ``kb_bot.cli.main``.
+    """
 
     @functools.wraps(fn)
     def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,13 +47,28 @@ def db_handler(fn: DbHandler) -> Callable[[argparse.Namespace, Settings], int]:
             )
             print("database_url の設定（KB_BOT_DATABASE_URL）とサーバーの状態を確認してください", file=sys.stderr)
             return 2
-        try:  # a UserError (rule violation) rolls back here and is reported by kb_bot.cli.main
-            with session_scope(engine) as session:
-                return int(fn(args, settings, session) or 0)
+        output = io.StringIO()
+        try:
+            with session_scope(engine) as session, contextlib.redirect_stdout(output):
+                code = int(fn(args, settings, session) or 0)
         finally:
             engine.dispose()
+        emit(output.getvalue())
+        return code
 
     return run
+
+
+def emit(text: str) -> None:
+    """Write the output of a committed command; a closed pipe is not an error (the work is done)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not report the pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def cli_actor() -> str:

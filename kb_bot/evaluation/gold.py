@@ -15,6 +15,8 @@ Format: UTF-8 JSON lines, one object per question (blank lines are ignored)::
 - ``split``: optional, ``dev`` (tuned on) or ``test`` (held out). An item without it only counts in
   ``--split all``.
 - ``note``: optional free text.
+- ``style``: optional, how the question is written (the keys of :data:`STYLES`; any other text is
+  shown as it is), so a report can say which way of asking fails.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import random
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,14 +42,32 @@ CATEGORIES = {
 }
 """Category keys of the bundled gold set and the names reports show for them."""
 
+STYLES = {
+    "cw": "普段の CW の質問",
+    "case": "長い事例（100〜300字）",
+    "exam": "選択肢つきの試験形式",
+    "short": "略記・キーワード",
+    "false": "誤った前提",
+    "oos": "隣接分野（資料外）",
+}
+"""Ways of asking (the optional ``style`` field of gold2.jsonl) and the names reports show for them."""
+
 SPLITS = ("dev", "test")
 REQUIRED = ("id", "question", "labels", "category", "answerable")
-OPTIONAL = ("key_points", "split", "note")
+OPTIONAL = ("key_points", "split", "note", "style")
 MAX_ERRORS = 30
+SPLIT_SEED = 2026
+"""The seed that fixed gold2's and the law set's dev/test split when they were written."""
+TEST_SHARE = 0.4
+"""The share of each category held out as test (gold.jsonl's rule, kept for the seeded splits)."""
 
 
 def category_name(key: str) -> str:
     return CATEGORIES.get(key, key)
+
+
+def style_name(key: str) -> str:
+    return STYLES.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -58,12 +80,14 @@ class GoldItem:
     key_points: tuple[str, ...] = ()
     split: str = ""
     note: str = ""
+    style: str = ""
     line: int = 0
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "question": self.question, "labels": list(self.labels),
-                "key_points": list(self.key_points), "category": self.category, "answerable": self.answerable,
-                "split": self.split}
+        out = {"id": self.id, "question": self.question, "labels": list(self.labels),
+               "key_points": list(self.key_points), "category": self.category, "answerable": self.answerable,
+               "split": self.split}
+        return out | ({"style": self.style} if self.style else {})
 
 
 class GoldError(UserError, ValueError):
@@ -132,14 +156,16 @@ def _check_item(obj: object, where: str) -> tuple[GoldItem | None, list[str]]:
     split = obj.get("split", "")
     if split not in ("", *SPLITS):
         problems.append(f"{where}: 'split' は \"dev\" か \"test\" にしてください（{split!r}）")
-    if "note" in obj and not isinstance(obj["note"], str):
-        problems.append(f"{where}: 'note' は文字列にしてください")
+    for key in ("note", "style"):
+        if key in obj and not isinstance(obj[key], str):
+            problems.append(f"{where}: {key!r} は文字列にしてください")
     if problems:
         return None, problems
     item = GoldItem(
         id=obj["id"].strip(), question=obj["question"].strip(), labels=tuple(v.strip() for v in obj["labels"]),
         category=obj["category"].strip(), answerable=obj["answerable"],
         key_points=tuple(v.strip() for v in key_points), split=split, note=obj.get("note", ""),
+        style=obj.get("style", "").strip(),
     )
     return item, []
 
@@ -185,3 +211,22 @@ def load_gold(path: Path | str) -> GoldSet:
     except UnicodeDecodeError as e:
         raise GoldError(str(path), [f"{path}: UTF-8 で読めません（{e.start} バイト目）"]) from None
     return parse_gold(text, str(path))
+
+
+def stratified_split(keys: Iterable[tuple[str, str]], seed: int, test_share: float = TEST_SHARE) -> dict[str, str]:
+    """``id -> "dev"/"test"`` for ``(id, category)`` pairs: within each category, a seeded shuffle puts
+    ``round(n * test_share)`` items (at least one where the category has two or more) in test.
+
+    The same function fixed gold2's split and the law set's (seed :data:`SPLIT_SEED`) and draws the
+    repeated random resplits of ``kb-bot eval``; it depends only on ids and categories, not on order.
+    """
+    by_cat: dict[str, list[str]] = {}
+    for item_id, category in keys:
+        by_cat.setdefault(category, []).append(item_id)
+    out: dict[str, str] = {}
+    for cat in sorted(by_cat):
+        ids = sorted(by_cat[cat])
+        random.Random(f"{seed}:{cat}").shuffle(ids)
+        n_test = max(1, round(len(ids) * test_share)) if len(ids) > 1 else 0
+        out |= {i: "test" for i in ids[:n_test]} | {i: "dev" for i in ids[n_test:]}
+    return out

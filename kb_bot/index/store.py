@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -234,7 +235,8 @@ class IndexStore:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Only one ingest at a time. A lock left by a process that no longer runs is taken over."""
+        """Only one ingest at a time. The lock names its holder (PID and process start time); a lock whose
+        holder no longer runs — the PID is gone or now belongs to another process — is taken over."""
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / "ingest.lock"
         for _ in range(2):
@@ -242,17 +244,20 @@ class IndexStore:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
                 break
             except FileExistsError:
-                holder = path.read_text().strip()
-                if holder.isdigit() and _alive(int(holder)):
+                holder = _lock_holder(path)
+                if (holder is not None and _running(*holder)) or (holder is None and _just_created(path)):
                     raise IngestLocked(
-                        f"別の取り込み（プロセス {holder}）が実行中です。終わってからもう一度実行してください"
+                        f"別の取り込み（プロセス {holder[0] if holder else '?'}）が実行中です。終わってからもう一度実行してください"
                     ) from None
                 path.unlink(missing_ok=True)
         else:
             raise IngestLocked(f"取り込みのロック {path} を取得できません")
         try:
-            os.write(fd, str(os.getpid()).encode())
-            os.close(fd)
+            try:
+                pid = os.getpid()
+                os.write(fd, json.dumps({"pid": pid, "started": _start_time(pid)}).encode())
+            finally:
+                os.close(fd)
             yield
         finally:
             path.unlink(missing_ok=True)
@@ -312,3 +317,42 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks after boot, from /proc); None where that is unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name in brackets may hold spaces
+
+
+def _lock_holder(path: Path) -> tuple[int, str | None] | None:
+    """(PID, start time) written in the lock; None when the lock is empty or unreadable (a crash mid-write)."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    if text.isdigit():  # written by an older kb-bot: the PID alone
+        return int(text), None
+    try:
+        data = json.loads(text)
+        return int(data["pid"]), data.get("started")
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _just_created(path: Path) -> bool:
+    """An empty lock a few seconds old: its holder is still writing its name."""
+    try:
+        return time.time() - path.stat().st_mtime < 5
+    except OSError:
+        return False
+
+
+def _running(pid: int, started: str | None) -> bool:
+    """The process that wrote the lock still runs: its PID is alive and, where known, started at the same time."""
+    if not _alive(pid):
+        return False
+    return started is None or _start_time(pid) in (None, started)

@@ -25,20 +25,24 @@ from sqlalchemy.orm import Session
 
 from kb_bot import DISCLAIMER
 from kb_bot.chat.config import chat_settings
+from kb_bot.chat.pii import detect
 from kb_bot.chat.service import ChatService
 from kb_bot.db import session_scope
-from kb_bot.settings import Settings
 from kb_bot.errors import UserError
+from kb_bot.settings import Settings
 from kb_bot.users import User, get_user
 from kb_bot.web import render
 from kb_bot.web.audit_view import action_label, detail_text
 from kb_bot.web.auth import Auth, viewer_label
+from kb_bot.web.config import web_settings
 from kb_bot.web.exports import Download, ExportStore, link_html
 from kb_bot.web.guard import guard_blocks, log, refuse
+from kb_bot.web.security import SecurityMiddleware
 
 if TYPE_CHECKING:
     import gradio as gr
     from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
 
 TAB_BUILDERS: list[str] = [
     "kb_bot.claims.web:build",
@@ -113,6 +117,15 @@ def session_user(request: Any, session: Session, roles: tuple[str, ...] = ALL_RO
     return user
 
 
+def pii_warning(text: str) -> str:
+    """The warning shown under the question box while it holds personal data (same detector as the masking)."""
+    kinds = detect(text or "")
+    if not kinds:
+        return ""
+    return render.msg("err", f"個人が特定できる情報（{'・'.join(kinds)}）が含まれているようです。"
+                             "質問の保存・SVへの送信・LLMへの送信では伏せ字（〈氏名1〉など）になります。不要なら消してください。")
+
+
 class WebApp:
     def __init__(self, settings: Settings, engine: Engine, service: ChatService | None = None,
                  demo_note: str = "") -> None:
@@ -120,7 +133,8 @@ class WebApp:
         self.cfg = chat_settings(settings)
         self.engine = engine
         self.service = service or ChatService(settings, engine)
-        self.auth = Auth(engine, self.cfg, demo_note)
+        self.web = web_settings(settings)
+        self.auth = Auth(engine, self.cfg, self.web, demo_note)
         self.exports = ExportStore(engine)
 
     # -- helpers --------------------------------------------------------------------------------------
@@ -203,6 +217,7 @@ class WebApp:
         question = gr.Textbox(label="質問（Enterで送信、Shift+Enterで改行）", lines=1, max_lines=8,
                               elem_id="kb-question",
                               placeholder="例: 保険金を申告せずに使ってしまった場合、63条と78条のどちらになりますか")
+        pii_note = gr.HTML("", elem_id="kb-pii-warning")
         ask = gr.Button("質問する", variant="primary", elem_id="kb-ask")
         answer = gr.HTML("", elem_id="kb-answer")
         turn_state = gr.State(None)
@@ -233,6 +248,8 @@ class WebApp:
             html = render.answer_html(r.payload, r.turn_id, r.mode, r.flags if queued else None, r.timings,
                                       "SV確認待ちに入りました" if queued else "", queued=queued)
             note = render.msg("info", "この質問は自動でSV確認に回りました。コメントを添えることもできます。") if queued else ""
+            if r.personal_data:
+                note = render.msg("info", f"質問の個人情報（{'・'.join(r.personal_data)}）は伏せ字にして保存しました。") + note
             yield ready(html, r.turn_id, True, note)
 
         def on_send(turn_id: int | None, text: str, request: gr.Request) -> tuple[str, str]:
@@ -250,6 +267,8 @@ class WebApp:
         gr.on([ask.click, question.submit], on_ask, [question], [answer, turn_state, review_box, status, ask],
               api_name="ask", api_visibility="undocumented", concurrency_id="chat", trigger_mode="always_last")
         send.click(on_send, [turn_state, comment], [status, comment], api_visibility="private")
+        question.change(pii_warning, [question], [pii_note], trigger_mode="always_last", show_progress="hidden",
+                        api_visibility="private")
 
     # -- history ------------------------------------------------------------------------------------------
     def _history_tab(self) -> tuple[Callable[..., str], Any]:
@@ -445,14 +464,28 @@ class WebApp:
     def fastapi(self) -> "FastAPI":
         import gradio as gr
         from fastapi import FastAPI
+        from gradio.route_utils import FnIndexInferError
 
+        web = self.web
         app = FastAPI(title="kb-bot", docs_url=None, redoc_url=None, openapi_url=None)
         self.auth.install(app)
         self.exports.install(app, self.auth.dependency)
-        return gr.mount_gradio_app(
+        gradio_kwargs = {"docs_url": None, "redoc_url": None, "openapi_url": None,
+                         "exception_handlers": {FnIndexInferError: _unknown_api}}
+        app = gr.mount_gradio_app(
             app, self.blocks(), path="/", auth_dependency=self.auth.dependency, css=render.CSS,
             footer_links=[], run_history=False, show_error=False, ssr_mode=False,
+            max_file_size=web.max_upload_bytes, app_kwargs=gradio_kwargs,
         )
+        app.add_middleware(SecurityMiddleware, cfg=web)  # added last = outermost: sees every response
+        return app
+
+
+def _unknown_api(request: Any, exc: Exception) -> "JSONResponse":
+    """An API name Gradio does not know: 404 with a Japanese line (not a 500 with a traceback)."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": "指定されたAPIはありません"}, status_code=404)
 
 
 def create_app(settings: Settings, engine: Engine, demo_note: str = "") -> "FastAPI":

@@ -3,7 +3,8 @@
 - ``GET /login`` shows the form; ``POST /login`` checks the password (argon2id, :func:`kb_bot.users.authenticate`),
   creates a session and sets an HttpOnly cookie holding a random token (only its SHA-256 is stored, in
   ``web_sessions``); ``GET /logout`` ends it. Logins, failed logins and logouts go to the audit log.
-- Five failed logins for a user name within 10 minutes lock that name for 10 minutes.
+- Password guessing is limited per user name and client address, in the database
+  (:mod:`kb_bot.web.throttle`); the client address follows ``[chat] trusted_proxies``.
 - Gradio asks :meth:`Auth.dependency` for the user of every request (page, queue, files): a valid session
   cookie, or — only when ``[chat] trusted_user_header`` is set and the request comes from one of
   ``[chat] trusted_proxies`` — the user name in that header (single sign-on behind a reverse proxy). Either
@@ -16,7 +17,6 @@ import secrets
 import threading
 import time
 from html import escape
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -26,11 +26,12 @@ from kb_bot.chat.config import ChatSettings
 from kb_bot.chat.models import WebSession
 from kb_bot.db import session_scope, utcnow
 from kb_bot.users import ROLE_LABELS, Role, User, authenticate, get_user
+from kb_bot.web import throttle
+from kb_bot.web.config import WebSettings
+from kb_bot.web.security import client_address, same_origin
 
 COOKIE = "kbbot_session"
 CACHE_SECONDS = 5.0
-MAX_FAILURES = 5
-LOCK_SECONDS = 600
 
 
 def _hash(token: str) -> str:
@@ -38,12 +39,12 @@ def _hash(token: str) -> str:
 
 
 class Auth:
-    def __init__(self, engine: Engine, cfg: ChatSettings, demo_note: str = "") -> None:
+    def __init__(self, engine: Engine, cfg: ChatSettings, web: WebSettings, demo_note: str = "") -> None:
         self.engine = engine
         self.cfg = cfg
+        self.web = web
         self.demo_note = demo_note
         self._cache: dict[str, tuple[float, str | None]] = {}
-        self._failures: dict[str, list[float]] = {}
         self._sso_seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -122,33 +123,30 @@ class Auth:
         return self.session_user(request.cookies.get(COOKIE)) or self.sso_user(request)
 
     # -- password login -------------------------------------------------------------------------------
-    def locked(self, username: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if now - t < LOCK_SECONDS]
-            self._failures[username] = recent
-            return len(recent) >= MAX_FAILURES
+    def client_address(self, request) -> str:  # noqa: ANN001 - starlette Request
+        direct = request.client.host if request.client else ""
+        return client_address(direct, request.headers.get("x-forwarded-for"), self.cfg.trusted_proxies)
 
     def login(self, username: str, password: str, ip: str) -> tuple[str | None, str]:
         """(session token, '') on success; (None, message) otherwise. Audited either way."""
         username = username.strip()[:100]
         if not username or not password:
             return None, "ユーザー名とパスワードを入力してください"
-        if self.locked(username):
+        admission = throttle.admit(self.engine, self.web, username, ip)
+        if not admission.allowed:
             with session_scope(self.engine) as s:
-                audit.record(s, username, "login.locked", username, {"ip": ip})
-            return None, "ログインの失敗が続いたため、このユーザー名は10分間ログインできません"
+                audit.record(s, username, "login.locked", username, {"ip": ip, "limit": admission.reason})
+            return None, admission.message
         with session_scope(self.engine) as s:
             user: User | None = authenticate(s, username, password)
             if user is None:
                 audit.record(s, username, "login.failed", username, {"ip": ip})
-                with self._lock:
-                    self._failures.setdefault(username, []).append(time.monotonic())
-                return None, "ユーザー名またはパスワードが違います"
-            audit.record(s, user.username, "login", user.username, {"via": "password", "ip": ip})
-            user_id = user.id
-        with self._lock:
-            self._failures.pop(username, None)
+            else:
+                audit.record(s, user.username, "login", user.username, {"via": "password", "ip": ip})
+            user_id = user.id if user is not None else None
+        throttle.record(self.engine, self.web, username, ip, success=user_id is not None)
+        if user_id is None:
+            return None, "ユーザー名またはパスワードが違います"
         return self.create_session(user_id), ""
 
     # -- routes -----------------------------------------------------------------------------------------
@@ -169,8 +167,7 @@ class Auth:
         def login_submit(request: Request, username: str = Form(""), password: str = Form("")):  # noqa: ANN202
             if not _same_origin(request):
                 return PlainTextResponse("不正な送信元です", status_code=403)
-            ip = request.client.host if request.client else ""
-            token, message = auth.login(username, password, ip)
+            token, message = auth.login(username, password, auth.client_address(request))
             if token is None:
                 return HTMLResponse(login_page(message, auth.demo_note, username), status_code=401)
             response = RedirectResponse("/", status_code=303)
@@ -203,7 +200,7 @@ def _same_origin(request) -> bool:  # noqa: ANN001
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin or origin == "null":
         return origin is None
-    return urlparse(origin).netloc == request.headers.get("host")
+    return same_origin(origin, request.headers.get("host"))
 
 
 def viewer_label(user: User) -> str:

@@ -1,9 +1,11 @@
 """Chat fixtures: the mini corpus indexed under a temporary home, a migrated database (SQLite and
-PostgreSQL through ``db_url``), a small office (two teams) and the chat service on top."""
+PostgreSQL through ``db_url``), a small office (two teams), the chat service on top, and the service in
+LLM mode against a local stand-in for the model server."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from kb_bot import users
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
+from tests.chat.fake_llm import FakeLLM
 
 
 @pytest.fixture
@@ -56,4 +59,23 @@ def people(engine) -> People:  # noqa: ANN001
 def service(chat_env: Settings, engine, people):  # noqa: ANN001
     from kb_bot.chat.service import ChatService
 
+    return ChatService(chat_env, engine)
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    fake = FakeLLM()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def llm_service(chat_env, engine, people, fake_llm, monkeypatch):  # noqa: ANN001, ANN201 - ChatService
+    from kb_bot.chat.service import ChatService
+
+    monkeypatch.setenv("KB_BOT_CHAT_MODE", "llm")
+    monkeypatch.setenv("KB_BOT_CHAT_LLM_BASE_URL", fake_llm.url)
+    monkeypatch.setenv("KB_BOT_CHAT_LLM_MODEL", "fake-model")
+    monkeypatch.setenv("KB_BOT_CHAT_LLM_API_KEY", "test-key")
+    monkeypatch.setenv("KB_BOT_CHAT_LLM_TIMEOUT_S", "5")
     return ChatService(chat_env, engine)

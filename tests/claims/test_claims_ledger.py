@@ -185,8 +185,11 @@ def test_prescription_is_five_years_from_the_day_after_due_date_and_renewed_by_d
     assert fold(ledger.events, after_dunning).prescription_date == D(2025, 5, 21)
 
 
+NO_PAYMENT_RENEWAL = ClaimsSettings(prescription_renewal_events=())
+
+
 def test_past_prescription_a_payment_is_refused_unless_marked_for_refund():
-    ledger = assessed_claim(months=OLD_MONTHS, due=D(2020, 4, 30))
+    ledger = assessed_claim(months=OLD_MONTHS, due=D(2020, 4, 30), cfg=NO_PAYMENT_RENEWAL)
     ledger.add(Kind.PAYMENT, D(2025, 4, 30), amount=10_000, route="counter")  # last day: still collectible
     assert status(state(ledger), D(2025, 4, 30)) == Status.OVERDUE
     assert status(state(ledger), D(2025, 5, 1)) == Status.PRESCRIBED
@@ -210,12 +213,11 @@ def test_other_renewals_only_where_settings_say_so():
         ledger.add(Kind.INSTALLMENT_PLAN, D(2021, 2, 1), schedule=[["2021-03-01", 50_000], ["2021-04-01", 49_000]])
         return ledger
 
-    assert state(ledger_with(ClaimsSettings())).prescription_date == D(2025, 5, 1)
-    payment = ClaimsSettings(prescription_renewal_events=("payment",))
-    assert state(ledger_with(payment)).prescription_date == D(2026, 1, 11)
+    assert state(ledger_with(NO_PAYMENT_RENEWAL)).prescription_date == D(2025, 5, 1)
+    assert state(ledger_with(ClaimsSettings())).prescription_date == D(2026, 1, 11)  # 一部納付 = 承認 by default
     plan = ClaimsSettings(prescription_renewal_events=("installment_plan", "payment"))
     assert state(ledger_with(plan)).prescription_date == D(2026, 2, 2)
-    explicit = ledger_with(ClaimsSettings())
+    explicit = ledger_with(NO_PAYMENT_RENEWAL)
     with pytest.raises(LedgerError, match="理由"):
         explicit.add(Kind.RENEWAL, D(2022, 3, 1))
     explicit.add(Kind.RENEWAL, D(2022, 3, 1), reason="債務承認書を受領")
