@@ -58,5 +58,5 @@ def test_the_question_box_warns_before_sending(chat_env, engine) -> None:  # noq
     assert pii_warning("63条と78条のどちらで処理するか") == ""
     blocks = WebApp(chat_env, engine).blocks()
     box = next(b for b in blocks.blocks.values() if isinstance(b, gr.Textbox) and b.elem_id == "kb-question")
-    wired = [f for f in blocks.fns.values() if f.fn is pii_warning]
+    wired = [f for f in blocks.fns.values() if getattr(f.fn, "__wrapped__", f.fn) is pii_warning]  # guarded handlers
     assert len(wired) == 1 and (box._id, "change") in wired[0].targets
