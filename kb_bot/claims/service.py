@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kb_bot import audit
 from kb_bot.claims.calendar import CalendarError, HolidayCalendar
-from kb_bot.claims.cases import ClaimsError, get_case, normalize_phone, require_can_manage, visible_cases
+from kb_bot.claims.cases import ClaimsError, normalize_phone, require_can_manage, visible_cases
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.ledger import (
     NEW_EVENT_ID,
@@ -97,11 +97,6 @@ def get_claim(session: Session, actor: User, claim_id: int) -> Claim:
     if claim is None or session.scalar(visible_cases(session, actor).where(Case.id == claim.case_id)) is None:
         raise ClaimsError(f"債権 {claim_id} は見つからないか、閲覧の権限がありません")
     return claim
-
-
-def claims_of_case(session: Session, actor: User, case_number: str) -> list[Claim]:
-    case = get_case(session, actor, case_number)
-    return list(session.scalars(select(Claim).where(Claim.case_id == case.id).order_by(Claim.id)))
 
 
 def state_of(session: Session, claim: Claim, cfg: ClaimsSettings, as_of: dt.date | None = None) -> ClaimState:

@@ -18,7 +18,6 @@ import threading
 import time
 from html import escape
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from kb_bot import audit
@@ -236,9 +235,3 @@ button{{margin-top:18px;width:100%;padding:10px;font-size:16px;background:#2458a
 {demo}
 <p class="note">回答は参考情報です。根拠の原文を確認のうえ、最終判断は所内の手順に従って行ってください。</p>
 </main></body></html>"""
-
-
-def active_sessions(engine: Engine, user_id: int) -> int:
-    with session_scope(engine) as s:
-        rows = s.scalars(select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None)))
-        return sum(1 for r in rows if r.expires_at > utcnow())
