@@ -7,8 +7,11 @@ Plug-in points (one line each, a ``"module:function"`` string so nothing is impo
     ``with ctx.tab("期限", roles=("cw", "sv")):`` (hidden until login, then shown to those roles) and wires
     its events. ``ctx.user_state`` is a ``gr.State`` holding the logged-in :class:`Viewer` (as a dict);
     inside a handler, ``ctx.user(request)`` returns the fresh, active :class:`kb_bot.users.User` in an open
-    session (``with ctx.session() as s: u = ctx.user(request, s)``) or raises ``gr.Error``. Role checks in
-    the handlers and services are what protect data; hiding a tab is only convenience.
+    session (``with ctx.session() as s: u = ctx.user(request, s)``) or stops the handler with a one-line
+    refusal; ``ctx.offer(request, [Download(...)])`` returns one-time download links for files the tab made
+    (:mod:`kb_bot.web.exports`). Role checks in the handlers and services are what protect data; hiding a tab
+    is only convenience. Every handler runs behind :mod:`kb_bot.web.guard`: a ``UserError`` is shown as its
+    message, anything else is logged and shown as a generic line.
 ``ALERT_PROVIDERS``
     ``fn(session, user, settings) -> list[str | (overdue, str)]``, shown in the お知らせ box at login
     (see :mod:`kb_bot.web.alerts`; the claims deadlines are registered there).
