@@ -6,12 +6,14 @@ question, each followed by the marker of the passage it comes from.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import asdict, dataclass, field
 
 from kb_bot import DISCLAIMER
 from kb_bot.passage import COLLECTIONS
-from kb_bot.search import SearchResult
+from kb_bot.question import topic_of
+from kb_bot.search import Searcher, SearchResult
 from kb_bot.text import split_sentences
 
 SAMPLE_NOTE = "この根拠は kb-bot 同梱のサンプル資料（チームが書いた要旨）で、公式の条文・通知ではありません"
@@ -70,6 +72,28 @@ class Answer:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+CHECKLIST_K = 8
+"""Passages retrieved for a 63/78 or 自立更生費 question (the checklist draws on them)."""
+
+
+def answer_question(searcher: Searcher, question: str, *, k: int | None = None, as_of: str | None = None,
+                    mode: str | None = None) -> Answer:
+    """The one answer path of the CLI, the chat and the eval: analyse, search, compose."""
+    return search_and_answer(searcher, question, k=k, as_of=as_of, mode=mode)[1]
+
+
+def search_and_answer(searcher: Searcher, question: str, *, k: int | None = None, as_of: str | None = None,
+                      mode: str | None = None, depth: int = 0) -> tuple[SearchResult, Answer]:
+    """:func:`answer_question`, also returning the search result ranked ``depth`` deep (the eval measures
+    Recall@10 on it); the answer is composed from the first ``k`` hits only, as every surface shows it."""
+    q = searcher.analyse(question)
+    shown = k or searcher.settings.top_k
+    if q.topic:
+        shown = max(shown, CHECKLIST_K)
+    result = searcher.search(q, k=max(shown, depth), as_of=as_of, mode=mode)
+    return result, compose(dataclasses.replace(result, hits=result.hits[:shown]), searcher.tokenizer())
 
 
 def _sentence_score(sentence_tokens: set[str], query_terms: set[str]) -> float:
@@ -146,23 +170,6 @@ _CUE_63_78 = re.compile(r"場合|とき|意思|不正|不実|虚偽|作為|や�
 _NOT_63_78 = re.compile(r"滞納処分|国税徴収|督促|差押え|上乗せ|充当|納入")
 
 
-def checklist_topic(question: str) -> str:
-    """``63_78`` / ``jiritsu`` / '' — which checklist a question asks for."""
-    from kb_bot.refs import find_refs
-    from kb_bot.text import normalize
-
-    q = normalize(question)
-    keys = [r.key for r in find_refs(q)]
-    has63 = any(k.startswith("生活保護法 第63条") for k in keys) or bool(re.search(r"返還金|費用返還", q))
-    has78 = any(re.fullmatch(r"生活保護法 第78条(第\d+項)?", k) for k in keys) or bool(
-        re.search(r"徴収金|費用徴収|不正受給", q))
-    if has63 and has78:
-        return "63_78"
-    if "自立更生" in q:
-        return "jiritsu"
-    return ""
-
-
 def _sides(text: str) -> set[str]:
     sides = set()
     if re.search(r"(?<![0-9])63\s*条|法\s*63(?![0-9])", text):
@@ -196,7 +203,7 @@ def checklist(question: str, citations: list[Citation], per_group: int = 6) -> t
     過誤・やむを得ない理由 → 63). For 自立更生費: sentences about 自立更生 / 控除, split into what can be
     deducted and what cannot.
     """
-    topic = checklist_topic(question)
+    topic = topic_of(question)
     if not topic:
         return "", []
     seen: set[str] = set()

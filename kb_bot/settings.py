@@ -9,7 +9,7 @@ the environment can override as ``KB_BOT_<SECTION>_<FIELD>``.
 Example ``kb-bot.toml``::
 
     embed_model = "/srv/models/ruri-v3-130m"
-    abstain_threshold = 0.3
+    abstain_threshold = 0.5
 
     [claims]
     declaration_deadline_days = 10
@@ -56,8 +56,9 @@ class Settings:
     """Score added to a passage whose label matches a reference written in the question (in full when the
     references are at least half of the question, less when one is mentioned in passing; eval/README.md)."""
     top_k: int = 5
-    abstain_threshold: float = 0.31
-    """Below this confidence the answer abstains (tuned with ``kb-bot eval``)."""
+    abstain_threshold: float | None = None
+    """Below this confidence the answer abstains; unset = the threshold fitted with the confidence model
+    (kb_bot/data/confidence.json, ``kb-bot eval --fit-confidence``)."""
     keep_versions: int = 3
     """Index versions kept on disk for rollback."""
     config_file: Path | None = None

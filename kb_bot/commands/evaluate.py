@@ -12,6 +12,8 @@ from kb_bot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_GOLD = Path("eval/gold.jsonl")
+CALIBRATION_GOLD = (DEFAULT_GOLD, Path("eval/gold2.jsonl"))
+"""The gold sets whose dev splits the confidence models are fitted on (those present)."""
 DEFAULT_CORPUS = (Path("corpus/handbook"), Path("corpus/casebook"), Path("corpus/notices"))
 
 
@@ -39,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check-targets", action="store_true",
                    help="目標（Recall@5・MRR@10・控える判断・免責文）を満たさなければ終了コード 1")
     p.add_argument("-q", "--quiet", action="store_true", help="進捗バーを出さない")
+    p.add_argument("--fit-confidence", action="store_true",
+                   help="dev split だけで確信度モデルを学習し kb_bot/data/confidence.json に保存する"
+                        "（--gold 省略時は eval/ の正解データすべて。--mode lexical / hybrid / all）")
     p.set_defaults(func=_eval)
 
 
@@ -51,6 +56,9 @@ def _find(path: Path) -> Path:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from kb_bot.evaluation.gold import GoldError, load_gold
+
+    if args.fit_confidence:
+        return _fit_confidence(args, settings)
     from kb_bot.evaluation.report import write_report
     from kb_bot.evaluation.runner import EvalError, run_eval
 
@@ -81,6 +89,32 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         if run is None or any(t["met"] is False for t in run["targets"].values()):
             return 1
     return 0
+
+
+def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
+    from kb_bot.evaluation.calibrate import fit_confidence, markdown
+    from kb_bot.evaluation.gold import GoldError, load_gold
+    from kb_bot.evaluation.runner import EvalError
+
+    paths = [args.gold] if args.gold else [p for p in (_find(g) for g in CALIBRATION_GOLD) if p.exists()]
+    try:
+        golds = [load_gold(p) for p in paths]
+    except GoldError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
+    modes = ["lexical", "hybrid"] if args.mode == "all" else [args.mode]
+    try:
+        report = fit_confidence(settings, golds, args.corpus or [_find(p) for p in DEFAULT_CORPUS], modes,
+                                progress=not args.quiet)
+    except EvalError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 1
+    text = markdown(report)
+    out = args.out or Path("eval/reports") / "confidence-dev"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "confidence.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0 if report["saved"] else 1
 
 
 def _summary(result: dict) -> str:

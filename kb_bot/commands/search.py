@@ -90,7 +90,7 @@ def _gold_metrics(settings: Settings, items: list) -> dict | None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from kb_bot.answer import compose
+    from kb_bot.answer import answer_question
     from kb_bot.index.store import IndexUnavailable
     from kb_bot.search import Searcher
 
@@ -100,11 +100,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         if not q:
             continue
         try:
-            result = searcher.search(q, k=args.k, as_of=args.as_of, mode=args.mode)
+            answer = answer_question(searcher, q, k=args.k, as_of=args.as_of, mode=args.mode)
         except IndexUnavailable as e:
             print(f"エラー: {e}", file=sys.stderr)
             return 1
-        answer = compose(result, searcher.tokenizer())
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
