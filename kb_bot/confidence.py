@@ -5,7 +5,7 @@ The signals (computed by :class:`kb_bot.search.Searcher` for every question):
 - ``coverage`` — share of the question's weight (idf) found in the best of the top 3 passages;
 - ``bm25_ratio`` — the top BM25 score over the question's self-score (what a passage holding each of the
   question's words once, at average length, would score), capped at 2;
-- ``unknown_share`` — share of the question's weight carried by words found in no passage at all;
+- ``unknown_share`` — share of the question's weight carried by words and word pairs found in no passage;
 - ``ref_matched`` — 1 when a reference in the question (第63条, 問13-5) names passages of the index;
 - ``ref_subject`` — ``ref_matched`` × how much of the question the references are (1 when they are its
   subject, small when one is mentioned in passing);

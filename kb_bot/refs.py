@@ -43,8 +43,8 @@ _ARTICLE = re.compile(
     rf"(?:\s*第?(?P<para>\d{{1,2}})項)?|(?=\D|$){_NOT_COUNT})"
 )
 _PAIR = re.compile(
-    rf"(?<![\d.,\-の問第(])(?P<law>{_LAW_NAMES})?\s*第?(?P<a>\d{{1,3}})条?{_NOT_COUNT}"
-    rf"\s*(?:か|・|/|と|or|、)\s*(?:{_LAW_NAMES})?\s*第?(?P<b>\d{{1,3}})(?!条の\d){_NOT_COUNT}"
+    rf"(?<![\d.,\-の問第(])(?P<first>(?P<law>{_LAW_NAMES})?\s*第?(?P<a>\d{{1,3}})条?){_NOT_COUNT}"
+    rf"\s*(?:か|・|/|と|or|、)\s*(?P<second>(?:{_LAW_NAMES})?\s*第?(?P<b>\d{{1,3}})(?!条の\d){_NOT_COUNT}条?)"
 )
 """Two articles written as a pair without 条: 「63か78か」「63・78」「法63/78」."""
 _QA = re.compile(r"問\s*(?P<ch>\d{1,2})\s*[-の]\s*(?P<no>\d{1,3})")
@@ -89,8 +89,8 @@ def find_refs(question: str) -> list[Ref]:
         add(f"{_LAYER[m['layer']]}第" + "-".join(parts), m.span())
     for m in _PAIR.finditer(q):
         law = LAW_ALIASES[m["law"]] if m["law"] else DEFAULT_LAW
-        add(f"{law} 第{m['a']}条", m.span("a"))
-        add(f"{law} 第{m['b']}条", m.span("b"))
+        add(f"{law} 第{m['a']}条", m.span("first"))
+        add(f"{law} 第{m['b']}条", m.span("second"))
     for m in _ARTICLE.finditer(q):
         law_word, has_jo = m["law"], "条" in m.group(0)
         if not has_jo and law_word is None:

@@ -239,7 +239,7 @@ def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
 
 
 def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:
-    """Share of the question's weight (idf) carried by words that occur in no passage."""
+    """Share of the question's weight (idf) carried by words and word pairs that occur in no passage."""
     unique = set(terms)
     if not unique:
         return 0.0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb_bot import DISCLAIMER
-from kb_bot.answer import ABSTAIN_TEXT, Citation, checklist, checklist_topic, compose
+from kb_bot.answer import ABSTAIN_TEXT, Citation, checklist, compose
 from kb_bot.search import Searcher
 from kb_bot.settings import load_settings
 
@@ -19,23 +19,6 @@ def cite(n: int, text: str, label: str = "", headings: tuple[str, ...] = ()) -> 
     return Citation(n=n, label=label or f"L{n}", collection="notices", collection_name="通知集", title="T", text=text,
                     page=None, source="s", score=1.0, passage_id=f"p{n}", headings=list(headings), valid_from="",
                     valid_until="", current=True)
-
-
-@pytest.mark.parametrize(
-    ("question", "topic"),
-    [
-        ("63条と78条の違いは", "63_78"),
-        ("法63と法78のどちらを適用するか", "63_78"),
-        ("返還金と徴収金のどちらになるか", "63_78"),
-        ("不正受給か返還金かの判断", "63_78"),
-        ("自立更生費として認められるもの", "jiritsu"),
-        ("第78条の2の申出とは", ""),
-        ("63条の返還額の決め方", ""),
-        ("世帯分離の要件", ""),
-    ],
-)
-def test_checklist_topic(question: str, topic: str) -> None:
-    assert checklist_topic(question) == topic
 
 
 def test_63_78_checklist_groups_criteria_by_article_under_their_heading() -> None:
