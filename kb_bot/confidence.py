@@ -15,7 +15,7 @@ The signals (computed by :class:`kb_bot.search.Searcher` for every question):
 The models are data (``kb_bot/data/confidence.json``: features, standardisation, coefficients, threshold,
 what they were fitted on and when), fitted on the dev split by ``kb-bot eval --fit-confidence``
 (:mod:`kb_bot.evaluation.calibrate`) and loaded once. The reference coefficients are fitted non-negative, so
-a matched reference raises the confidence; the logistic curve never reaches 1.0.
+a matched reference raises the confidence; it is capped at :data:`CEILING`, never 1.0.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ FEATURES = {
     "hybrid": ("coverage", "bm25_ratio", "unknown_share", "ref_matched", "ref_subject", "dense_max", "agreement"),
 }
 """The signals each mode's model reads (``dense`` mode uses the hybrid model)."""
+CEILING = 0.99
+"""The most confidence any answer gets: a retrieved passage is evidence, never certainty."""
 NON_NEGATIVE = ("ref_matched", "ref_subject")
 """Signals whose coefficient may not be negative: a matched reference never lowers the confidence."""
 
@@ -59,7 +61,7 @@ class ConfidenceModel:
     def predict(self, signals: Mapping[str, float]) -> float:
         z = self.intercept + sum(c * (signals.get(f, 0.0) - m) / s
                                  for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return min(CEILING, 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
 
     def to_dict(self) -> dict:
         return asdict(self)

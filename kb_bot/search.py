@@ -53,6 +53,8 @@ class SearchResult:
     """What the confidence was computed from (see kb_bot.confidence)."""
     analysed: Question | None = None
     """The question as analysed once (refs, tokens, topic), for the answer text and the checklist."""
+    term_weights: dict[str, float] = field(default_factory=dict)
+    """idf of each of the question's words in this index (unknown words weigh most)."""
 
 
 class Searcher:
@@ -211,7 +213,8 @@ class Searcher:
         sample = any(v.docs[h.passage.source].meta.sample for h in hits)
         return SearchResult(q.text, hits, round(confidence, 4), abstained, reason, mode,
                             v.corpus_version(as_of), as_of, q.ref_keys, notice, list(q.unigrams), sample,
-                            {f: round(x, 4) for f, x in signals.items()}, q)
+                            {f: round(x, 4) for f, x in signals.items()}, q,
+                            {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)})
 
     @staticmethod
     def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit]) -> float:

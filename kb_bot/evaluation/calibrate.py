@@ -95,15 +95,26 @@ def choose_threshold(conf: np.ndarray, answerable: np.ndarray, max_wrong: float 
     return float(plateau[len(plateau) // 2])
 
 
+def _stratified(rows: Sequence[dict], seed: int) -> list[int]:
+    """Row positions shuffled, answerable and unanswerable interleaved, so every slice holds both."""
+    rng = np.random.default_rng(seed)
+    yes = list(rng.permutation([i for i, r in enumerate(rows) if r["answerable"]]))
+    no = list(rng.permutation([i for i, r in enumerate(rows) if not r["answerable"]]))
+    step = len(rows) / max(len(no), 1)
+    out, slots = [], {round(k * step) for k in range(len(no))}
+    for pos in range(len(rows)):
+        out.append(no.pop() if pos in slots and no else yes.pop() if yes else no.pop())
+    return [int(i) for i in out]
+
+
 def cross_validated(rows: Sequence[dict], mode: str, folds: int = 5, seed: int = 0) -> np.ndarray:
-    """Each row's confidence from a model fitted without its fold."""
-    order = np.random.default_rng(seed).permutation(len(rows))
+    """Each row's confidence from a model fitted without its fold (folds stratified by answerability)."""
+    order = _stratified(rows, seed)
     conf = np.zeros(len(rows))
     for f in range(folds):
-        held = order[f::folds]
-        train = [rows[i] for i in order if i not in set(held)]
-        model = fit_model(train, mode)
-        conf[held] = confidences(model, [rows[i] for i in held])
+        held = set(order[f::folds])
+        model = fit_model([rows[i] for i in order if i not in held], mode)
+        conf[sorted(held)] = confidences(model, [rows[i] for i in sorted(held)])
     return conf
 
 
@@ -117,9 +128,8 @@ def resplits(rows: Sequence[dict], mode: str, seeds: int = RESPLITS, max_wrong: 
     """Fit on a random half of dev (threshold included), score the other half; mean and spread over seeds."""
     recall, wrong, top_un = [], [], []
     for seed in range(seeds):
-        order = np.random.default_rng(1000 + seed).permutation(len(rows))
-        half = len(rows) // 2
-        train, held = [rows[i] for i in order[:half]], [rows[i] for i in order[half:]]
+        order = _stratified(rows, 1000 + seed)
+        train, held = [rows[i] for i in order[0::2]], [rows[i] for i in order[1::2]]
         model = fit(train, mode, max_wrong)
         a = abstention(confidences(model, held), np.array([r["answerable"] for r in held]), model.threshold)
         recall.append(a["recall"] or 0.0)
