@@ -15,6 +15,8 @@ Format: UTF-8 JSON lines, one object per question (blank lines are ignored)::
 - ``split``: optional, ``dev`` (tuned on) or ``test`` (held out). An item without it only counts in
   ``--split all``.
 - ``note``: optional free text.
+- ``style``: optional, how the question is written (the keys of :data:`STYLES`; any other text is
+  shown as it is), so a report can say which way of asking fails.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,14 +39,28 @@ CATEGORIES = {
 }
 """Category keys of the bundled gold set and the names reports show for them."""
 
+STYLES = {
+    "cw": "普段の CW の質問",
+    "case": "長い事例（100〜300字）",
+    "exam": "選択肢つきの試験形式",
+    "short": "略記・キーワード",
+    "false": "誤った前提",
+    "oos": "隣接分野（資料外）",
+}
+"""Ways of asking (the optional ``style`` field of gold2.jsonl) and the names reports show for them."""
+
 SPLITS = ("dev", "test")
 REQUIRED = ("id", "question", "labels", "category", "answerable")
-OPTIONAL = ("key_points", "split", "note")
+OPTIONAL = ("key_points", "split", "note", "style")
 MAX_ERRORS = 30
 
 
 def category_name(key: str) -> str:
     return CATEGORIES.get(key, key)
+
+
+def style_name(key: str) -> str:
+    return STYLES.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -56,12 +73,14 @@ class GoldItem:
     key_points: tuple[str, ...] = ()
     split: str = ""
     note: str = ""
+    style: str = ""
     line: int = 0
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "question": self.question, "labels": list(self.labels),
-                "key_points": list(self.key_points), "category": self.category, "answerable": self.answerable,
-                "split": self.split}
+        out = {"id": self.id, "question": self.question, "labels": list(self.labels),
+               "key_points": list(self.key_points), "category": self.category, "answerable": self.answerable,
+               "split": self.split}
+        return out | ({"style": self.style} if self.style else {})
 
 
 class GoldError(ValueError):
@@ -130,14 +149,16 @@ def _check_item(obj: object, where: str) -> tuple[GoldItem | None, list[str]]:
     split = obj.get("split", "")
     if split not in ("", *SPLITS):
         problems.append(f"{where}: 'split' は \"dev\" か \"test\" にしてください（{split!r}）")
-    if "note" in obj and not isinstance(obj["note"], str):
-        problems.append(f"{where}: 'note' は文字列にしてください")
+    for key in ("note", "style"):
+        if key in obj and not isinstance(obj[key], str):
+            problems.append(f"{where}: {key!r} は文字列にしてください")
     if problems:
         return None, problems
     item = GoldItem(
         id=obj["id"].strip(), question=obj["question"].strip(), labels=tuple(v.strip() for v in obj["labels"]),
         category=obj["category"].strip(), answerable=obj["answerable"],
         key_points=tuple(v.strip() for v in key_points), split=split, note=obj.get("note", ""),
+        style=obj.get("style", "").strip(),
     )
     return item, []
 
@@ -183,3 +204,22 @@ def load_gold(path: Path | str) -> GoldSet:
     except UnicodeDecodeError as e:
         raise GoldError(str(path), [f"{path}: UTF-8 で読めません（{e.start} バイト目）"]) from None
     return parse_gold(text, str(path))
+
+
+def stratified_split(items: list[GoldItem], seed: int, test_share: float = 0.4) -> dict[str, str]:
+    """``id -> "dev"/"test"``: within each category, a seeded shuffle puts ``round(n * test_share)`` items
+    (at least one where the category has two or more) in test.
+
+    The same function fixes gold2's split (its seed is in eval/README.md) and draws the repeated random
+    resplits of ``kb-bot eval``; it depends only on the items' ids and categories, not on their order.
+    """
+    by_cat: dict[str, list[str]] = {}
+    for item in items:
+        by_cat.setdefault(item.category, []).append(item.id)
+    out: dict[str, str] = {}
+    for cat in sorted(by_cat):
+        ids = sorted(by_cat[cat])
+        random.Random(f"{seed}:{cat}").shuffle(ids)
+        n_test = max(1, round(len(ids) * test_share)) if len(ids) > 1 else 0
+        out |= {i: "test" for i in ids[:n_test]} | {i: "dev" for i in ids[n_test:]}
+    return out

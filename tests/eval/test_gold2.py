@@ -1,0 +1,92 @@
+"""The second gold set (eval/gold2.jsonl): schema, styles, split fixed by its seed, labels that exist."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kb_bot.evaluation.gold import CATEGORIES, STYLES, GoldItem, load_gold, parse_gold, stratified_split
+from kb_bot.refs import label_matches
+
+REPO = Path(__file__).resolve().parents[2]
+GOLD2 = REPO / "eval" / "gold2.jsonl"
+LEGAL = REPO / "eval" / "gold2-legal.jsonl"
+"""The corpus helper's questions for new topics; the integrator appends them to gold2.jsonl."""
+SEED = 2026
+"""The seed that fixed gold2's dev/test split when it was written (eval/README.md)."""
+OWN_ID = re.compile(r"^g2-(?P<cat>[a-z0-9_]+)-\d{2}$")
+
+
+def own_items() -> list[GoldItem]:
+    """gold2's own 163 questions (appended sets keep their own ids and splits)."""
+    return [i for i in load_gold(GOLD2).items if OWN_ID.match(i.id)]
+
+
+def test_gold2_has_every_way_of_asking_and_every_topic():
+    items = own_items()
+    assert len(items) >= 150
+    styles = Counter(i.style for i in items)
+    assert set(styles) == set(STYLES)
+    for style, least in {"cw": 30, "case": 25, "exam": 10, "short": 20, "false": 12, "oos": 15}.items():
+        assert styles[style] >= least, style
+    cats = Counter(i.category for i in items)
+    assert set(cats) == set(CATEGORIES)
+    assert cats["unanswerable"] >= 25
+    for i in items:
+        assert OWN_ID.match(i.id)["cat"] == i.category
+        assert i.answerable == (i.category != "unanswerable"), i.id
+        assert bool(i.labels) == i.answerable, i.id
+        if i.style == "case":
+            assert 100 <= len(i.question) <= 300, (i.id, len(i.question))
+        if i.style == "exam":
+            assert re.search(r"(ア|A|1|\(1\)|\(a\)).+(イ|B|2|\(2\)|\(b\))", i.question), i.id
+    # false premises come both ways: a wrong number the books correct, and a thing that does not exist
+    false = [i for i in items if i.style == "false"]
+    assert sum(i.answerable for i in false) >= 5 and sum(not i.answerable for i in false) >= 5
+
+
+def test_gold2_questions_are_new():
+    first = {i.question for i in load_gold(REPO / "eval" / "gold.jsonl").items}
+    items = own_items()
+    assert len({i.question for i in items}) == len(items)
+    assert not first & {i.question for i in items}
+
+
+def test_gold2_split_is_the_seeded_stratified_split():
+    items = own_items()
+    assert {i.id: i.split for i in items} == stratified_split(items, SEED)
+    for cat in CATEGORIES:
+        of_cat = [i for i in items if i.category == cat]
+        share = sum(i.split == "test" for i in of_cat) / len(of_cat)
+        assert 0.3 <= share <= 0.5, cat
+
+
+def test_stratified_split_depends_on_seed_not_order():
+    items = own_items()
+    assert stratified_split(list(reversed(items)), SEED) == stratified_split(items, SEED)
+    assert stratified_split(items, SEED + 1) != stratified_split(items, SEED)
+    single = [GoldItem(id="x", question="q", labels=("a",), category="solo", answerable=True)]
+    assert stratified_split(single, 1) == {"x": "dev"}
+
+
+def test_legal_additions_parse_with_the_same_schema():
+    if not LEGAL.exists():
+        pytest.skip("eval/gold2-legal.jsonl is delivered by the corpus helper")
+    legal = load_gold(LEGAL)
+    assert all(i.split in ("dev", "test") for i in legal.items)
+    # appended to gold2, ids stay unique
+    text = GOLD2.read_text(encoding="utf-8") + "\n" + LEGAL.read_text(encoding="utf-8")
+    parse_gold(text, "gold2+legal")
+
+
+def test_every_gold2_label_names_a_passage_of_the_sample_corpus(home, settings):
+    from ingest.pipeline import ingest
+    from kb_bot.index.store import IndexStore
+
+    ingest([REPO / "corpus" / c for c in ("handbook", "casebook", "notices")], settings, progress=False)
+    passages = [p.label for p in IndexStore(settings.index_dir).open_current().passages]
+    items = load_gold(GOLD2).items + (load_gold(LEGAL).items if LEGAL.exists() else [])
+    missing = sorted({(i.id, g) for i in items for g in i.labels
+                      if not any(label_matches(g, lab) for lab in passages)})
+    assert missing == []
