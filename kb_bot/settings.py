@@ -51,11 +51,11 @@ class Settings:
     embed_device: str = "cpu"
     fusion: str = "weighted"
     """How lexical and dense rankings are combined: ``weighted`` or ``rrf`` (see kb_bot.index.hybrid).
-    Weighted, because RRF collapsed when the dense side was weak (eval/reports/fusion-dev.md)."""
+    Weighted: RRF ranked below lexical alone on both dev sets (eval/reports/fusion-dev.md)."""
     rrf_k: int = 60
-    dense_weight: float = 0.2
-    """Share of the dense side in weighted fusion. Model-dependent: sweep it with ``kb-bot eval --mode hybrid``
-    once the office's model is installed (eval/reports/fusion-dev.md)."""
+    dense_weight: float = 0.3
+    """Share of the dense side in weighted fusion, chosen on the dev splits with use-multilingual-v3
+    (eval/reports/fusion-dev.md). Model-dependent: sweep it (benchmarks/fusion_sweep.py) for another model."""
     ref_boost: float = 0.75
     """Score added to a passage whose label matches a reference written in the question (in full when the
     references are at least half of the question, less when one is mentioned in passing; eval/README.md)."""

