@@ -157,8 +157,11 @@ def compose(result: SearchResult, tokenizer, max_sentences: int = 3, from_top: i
     total = sum(weights.values()) or 1.0
     subject = [r.key for r in q.refs] if q.ref_share >= 0.5 else []
     scored = []
+    lead: set[int] = set()  # passages whose best sentence is quoted anyway: the top one, those of the refs asked
     for c in citations:
         on_subject = not subject or any(label_matches(k, c.label) for k in subject)
+        if on_subject and (c.n == 1 or (subject and c.n <= from_top)):
+            lead.add(c.n)
         for pos, unit in enumerate(standalone_sentences(c.text)):
             point = any(p in unit for p in q.points)
             if c.n > from_top and not point:
@@ -174,10 +177,14 @@ def compose(result: SearchResult, tokenizer, max_sentences: int = 3, from_top: i
         answer.reason = answer.reason or "質問に対応する文が根拠の中に見つかりません"
         return answer
     floor = 0.5 * max(x[1] for x in scored)
+    leading = {}
+    for x in scored:
+        if x[-1] in lead and x[1] > leading.get(x[-1], (0, -1.0))[1]:
+            leading[x[-1]] = x
     best, per_passage = [], {}
-    for item in sorted(scored, reverse=True):
+    for item in sorted(scored, key=lambda x: (x[0], x in leading.values(), *x[1:4]), reverse=True):
         n = item[-1]
-        if item[1] < floor and not item[0]:
+        if item[1] < floor and not item[0] and item is not leading.get(n):
             continue
         if per_passage.get(n, 0) < 2 and len(best) < max_sentences:  # at most 2 units from one passage
             best.append(item)

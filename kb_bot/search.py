@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kb_bot.confidence import model_for
+from kb_bot.index import Ranking
+from kb_bot.index.lexical import top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
 from kb_bot.question import Question, analyse
@@ -118,7 +120,7 @@ class Searcher:
         v = self.version()
         mask = v.in_force_mask(as_of)
         lex_all = np.where(mask, v.lexical.scores(q.terms), 0.0)
-        lex_ranked = _top(lex_all, CANDIDATES)
+        lex_ranked = top_k(v.ids, lex_all, CANDIDATES)
 
         requested = mode
         mode = mode or "hybrid"
@@ -126,32 +128,25 @@ class Searcher:
             raise ValueError(f"mode は {', '.join(MODES)} のいずれかです")
         embedder = self.dense_embedder(v) if mode in ("hybrid", "dense") else None
         notice = self._dense_notice.get(v.dense_model or "", "") if mode != "lexical" else ""
-        dense_ranked: list[tuple[int, float]] = []
+        dense_ranked: Ranking = []
         if embedder is None:
             if requested in ("hybrid", "dense") and not notice:
                 notice = "この索引には密ベクトルがありません（語彙検索のみ）"
             mode, ranked = "lexical", lex_ranked
         else:
-            from llama_index.core.schema import NodeWithScore
+            from kb_bot.index.dense import DenseRanker
+            from kb_bot.index.hybrid import fuse_hybrid
 
-            from kb_bot.index.dense import DenseRetriever
-            from kb_bot.index.hybrid import fuse
-
-            allowed = {p.id for p, m in zip(v.passages, mask) if m}
-            dense = DenseRetriever({n.node_id: n for n in v.nodes}, v.dense_store(), embedder,
-                                   similarity_top_k=CANDIDATES, allowed=allowed)
-            dense_ranked = [(v.position[h.node.node_id], float(h.score or 0.0)) for h in dense.retrieve(q.text)]
+            dense = DenseRanker(v.dense_store(), embedder, v.in_force_ids(as_of))
+            dense_ranked = dense.rank(q.text, CANDIDATES)
             if mode == "dense":
                 ranked = dense_ranked
             else:
                 s = self.settings
-                as_nodes = [[NodeWithScore(node=v.nodes[i], score=sc) for i, sc in r] for r in (lex_ranked, dense_ranked)]
-                weights = [1.0 - s.dense_weight, s.dense_weight] if s.fusion == "weighted" else [1.0, 1.0]
-                fused = fuse(as_nodes, s.fusion, s.rrf_k, weights)[:CANDIDATES]
-                ranked = [(v.position[h.node.node_id], float(h.score or 0.0)) for h in fused]
+                ranked = fuse_hybrid(lex_ranked, dense_ranked, s.fusion, s.rrf_k, s.dense_weight)[:CANDIDATES]
 
         top = max((sc for _, sc in ranked), default=0.0) or 1.0
-        final = {i: sc / top for i, sc in ranked}
+        final = {v.position[i]: sc / top for i, sc in ranked}
 
         matched_refs: set[str] = set()
         by_ref: dict[str, list[int]] = {}
@@ -230,15 +225,6 @@ class Searcher:
             doc = set(v.tokens[v.position[h.passage.id]])
             best = max(best, sum(w for t, w in weight.items() if t in doc) / total)
         return best
-
-
-def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(position, score) of the ``k`` best positive scores, best first."""
-    k = min(k, len(scores))
-    if not k:
-        return []
-    top = np.argpartition(-scores, k - 1)[:k]
-    return [(int(i), float(scores[i])) for i in sorted(top, key=lambda i: -scores[i]) if scores[i] > 0]
 
 
 def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:

