@@ -11,9 +11,7 @@ from pathlib import Path
 from kb_bot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_GOLD = Path("eval/gold.jsonl")
-CALIBRATION_GOLD = (DEFAULT_GOLD, Path("eval/gold2.jsonl"))
-"""The gold sets whose dev splits the confidence models are fitted on (those present)."""
+DEFAULT_GOLDS = (Path("eval/gold.jsonl"), Path("eval/gold2.jsonl"))
 DEFAULT_CORPUS = (Path("corpus/handbook"), Path("corpus/casebook"), Path("corpus/notices"))
 
 
@@ -22,10 +20,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "eval", help="正解データで検索・回答を評価し、レポート（Markdown・JSON・グラフ）を書く",
         description="正解データ（JSON lines）の質問を kb-bot に答えさせ、Recall@k・MRR・nDCG・回答を控える判断・"
                     "引用・免責文・応答時間を測る。同じファイルに対する素朴なベースライン"
-                    "（llama-index の SentenceSplitter + BM25Retriever）も並べて測る。",
+                    "（llama-index の SentenceSplitter + BM25Retriever）も並べて測る。--gold を指定しなければ、"
+                    "eval/gold.jsonl・eval/gold2.jsonl と生成した法令セットを横並びで測る。",
     )
-    p.add_argument("--gold", type=Path, default=None,
-                   help="正解データのファイル（既定: eval/gold.jsonl）。書式は eval/README.md")
+    p.add_argument("--gold", type=Path, action="append", default=None,
+                   help="正解データのファイル（繰り返し指定可。既定: eval/gold.jsonl と eval/gold2.jsonl と法令セット）。"
+                        "書式は eval/README.md")
+    p.add_argument("--law-set", action=argparse.BooleanOptionalAction, default=None,
+                   help="生成した架空の法律と長文の事例問題のセットも測る（既定: --gold を指定しないときだけ）")
+    p.add_argument("--resplits", type=int, default=None, metavar="N",
+                   help="固定の split とは別に、無作為に分け直して測る回数（既定: 20。0 で行わない。--split dev では行わない）")
     p.add_argument("--mode", choices=["lexical", "dense", "hybrid", "all"], default="lexical",
                    help="検索方式（既定: lexical。all は3方式を比べる。密モデルが使えない方式はそう報告する）")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all",
@@ -39,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-baseline", action="store_true", help="ベースラインを測らない")
     p.add_argument("--no-chart", action="store_true", help="PNG グラフを書かない")
     p.add_argument("--check-targets", action="store_true",
-                   help="目標（Recall@5・MRR@10・控える判断・免責文）を満たさなければ終了コード 1")
+                   help="どれかのセットが目標（Recall@5・MRR@10・控える判断・免責文、法令セットは誤って控えた率）を"
+                        "満たさなければ終了コード 1")
     p.add_argument("-q", "--quiet", action="store_true", help="進捗バーを出さない")
     p.add_argument("--fit-confidence", action="store_true",
                    help="dev split だけで確信度モデルを学習し kb_bot/data/confidence.json に保存する"
@@ -54,40 +59,67 @@ def _find(path: Path) -> Path:
     return REPO / path if (REPO / path).exists() else path
 
 
+def _gold_sets(paths: list[Path]) -> list:
+    """One EvalSet per gold file, keyed by the file's stem (made unique)."""
+    from kb_bot.evaluation.gold import load_gold
+    from kb_bot.evaluation.suite import EvalSet
+
+    sets, keys = [], set()
+    for path in paths:
+        key = path.stem
+        while key in keys:
+            key += "_"
+        keys.add(key)
+        sets.append(EvalSet(key, f"{path.name}", load_gold(path)))
+    return sets
+
+
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from kb_bot.evaluation.gold import GoldError, load_gold
+    import tempfile
 
     if args.fit_confidence:
         return _fit_confidence(args, settings)
-    from kb_bot.evaluation.report import write_report
-    from kb_bot.evaluation.runner import EvalError, run_eval
 
-    gold_path = args.gold or _find(DEFAULT_GOLD)
+    from kb_bot.evaluation.gold import GoldError
+    from kb_bot.evaluation.report import write_suite_report
+    from kb_bot.evaluation.runner import EvalError
+    from kb_bot.evaluation.suite import RESPLITS, law_set, run_suite
+
+    paths = args.gold or [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]
+    with_law = args.law_set if args.law_set is not None else args.gold is None
     try:
-        gold = load_gold(gold_path)
+        sets = _gold_sets(paths)
     except GoldError as e:
         print(f"エラー: {e}", file=sys.stderr)
+        return 2
+    resplits = RESPLITS if args.resplits is None else args.resplits
+    if resplits < 0:
+        print("エラー: --resplits は 0 以上の整数にしてください", file=sys.stderr)
         return 2
     modes = ["lexical", "dense", "hybrid"] if args.mode == "all" else [args.mode]
     corpus = None
     if not args.current_index:
         corpus = args.corpus or [_find(p) for p in DEFAULT_CORPUS]
     command = "kb-bot " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
-    try:
-        result = run_eval(settings, gold, split=args.split, modes=modes, corpus=corpus,
-                          use_current=args.current_index, baseline=not args.no_baseline,
-                          progress=not args.quiet, command=command)
-    except EvalError as e:
-        print(f"エラー: {e}", file=sys.stderr)
-        return 1
-    out = args.out or Path("eval/reports") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.split}-{args.mode}"
-    paths = write_report(result, out, chart=not args.no_chart)
-    print(_summary(result))
-    print("レポート: " + "、".join(str(p) for p in paths.values()))
-    if args.check_targets:
-        run = next((r for r in result["runs"] if r["available"]), None)
-        if run is None or any(t["met"] is False for t in run["targets"].values()):
+    with tempfile.TemporaryDirectory(prefix="kb-bot-lawset-") as tmp:
+        if with_law:
+            sets.append(law_set(Path(tmp)))
+        try:
+            suite = run_suite(settings, sets, split=args.split, modes=modes, corpus=corpus,
+                              use_current=args.current_index, baseline=not args.no_baseline,
+                              progress=not args.quiet, command=command, resplits=resplits)
+        except EvalError as e:
+            print(f"エラー: {e}", file=sys.stderr)
             return 1
+    out = args.out or Path("eval/reports") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.split}-{args.mode}"
+    written = write_suite_report(suite, out, chart=not args.no_chart)
+    print(_summary(suite))
+    print("レポート: " + "、".join(str(p) for p in written.values()))
+    if args.check_targets:
+        for result in suite["sets"]:
+            run = next((r for r in result["runs"] if r["available"]), None)
+            if run is None or any(t["met"] is False for t in run["targets"].values()):
+                return 1
     return 0
 
 
@@ -96,7 +128,7 @@ def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
     from kb_bot.evaluation.gold import GoldError, load_gold
     from kb_bot.evaluation.runner import EvalError
 
-    paths = [args.gold] if args.gold else [p for p in (_find(g) for g in CALIBRATION_GOLD) if p.exists()]
+    paths = args.gold or [p for p in (_find(g) for g in DEFAULT_GOLDS) if p.exists()]
     try:
         golds = [load_gold(p) for p in paths]
     except GoldError as e:
@@ -117,34 +149,42 @@ def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report["saved"] else 1
 
 
-def _summary(result: dict) -> str:
+def _summary(suite: dict) -> str:
     def f(v: float | None) -> str:
         return "—" if v is None else f"{v:.3f}"
 
-    lines = [f"split={result['gold']['split']} {result['gold']['items']} 問"]
-    for r in result["runs"]:
-        if not r["available"]:
-            lines.append(f"[{r['mode_requested']}] {r['notice']}")
-            continue
-        o, a = r["metrics"]["retrieval"]["overall"], r["metrics"]["abstention"]
-        lat = r["metrics"]["latency_ms"]
-        lines.append(
-            f"[{r['mode_used']}] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
-            f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}  控えた再現率 {f(a['recall'])}  "
-            f"誤って控えた率 {f(a['wrong_rate'])}  免責文 {f(r['metrics']['answers']['disclaimer'])}  "
-            f"p50 {lat['p50']:.1f}ms p95 {lat['p95']:.1f}ms"
-        )
-        if r["notice"]:
-            lines.append(f"  注意: {r['notice']}")
-    base = result.get("baseline") or {}
-    if "metrics" in base:
-        o = base["metrics"]["retrieval"]["overall"]
-        lines.append(f"[ベースライン] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
-                     f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}")
-    elif base.get("skipped"):
-        lines.append(f"[ベースライン] 省略: {base['skipped']}")
-    notices = {r["notice"] for r in result["runs"]}
-    for w in result["warnings"]:
-        if w not in notices:
-            lines.append(f"注意: {w}")
+    lines = []
+    for result in suite["sets"]:
+        lines.append(f"== {result['set']['key']}（{result['set']['name']}）split={result['gold']['split']} "
+                     f"{result['gold']['items']} 問")
+        for r in result["runs"]:
+            if not r["available"]:
+                lines.append(f"[{r['mode_requested']}] {r['notice']}")
+                continue
+            o, a = r["metrics"]["retrieval"]["overall"], r["metrics"]["abstention"]
+            lat = r["metrics"]["latency_ms"]
+            lines.append(
+                f"[{r['mode_used']}] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
+                f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}  控えた再現率 {f(a['recall'])}  "
+                f"誤って控えた率 {f(a['wrong_rate'])}  免責文 {f(r['metrics']['answers']['disclaimer'])}  "
+                f"p50 {lat['p50']:.1f}ms p95 {lat['p95']:.1f}ms"
+            )
+            stats = (r.get("resplits") or {}).get("metrics", {})
+            if stats:
+                lines.append("  再分割 {} 回: ".format(len(r["resplits"]["seeds"])) + "  ".join(
+                    f"{k} {stats[k]['mean']:.3f}±{stats[k]['sd']:.3f}"
+                    for k in ("recall@5", "mrr@10", "abstention_recall", "wrong_abstention") if k in stats))
+            if r["notice"]:
+                lines.append(f"  注意: {r['notice']}")
+        base = result.get("baseline") or {}
+        if "metrics" in base:
+            o = base["metrics"]["retrieval"]["overall"]
+            lines.append(f"[ベースライン] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
+                         f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}")
+        elif base.get("skipped"):
+            lines.append(f"[ベースライン] 省略: {base['skipped']}")
+        notices = {r["notice"] for r in result["runs"]}
+        for w in result["warnings"]:
+            if w not in notices:
+                lines.append(f"注意: {w}")
     return "\n".join(lines)

@@ -26,8 +26,11 @@ import hashlib
 import json
 import random
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kb_bot.errors import UserError
 
 CATEGORIES = {
     "63_78": "63条か78条か",
@@ -53,6 +56,10 @@ SPLITS = ("dev", "test")
 REQUIRED = ("id", "question", "labels", "category", "answerable")
 OPTIONAL = ("key_points", "split", "note", "style")
 MAX_ERRORS = 30
+SPLIT_SEED = 2026
+"""The seed that fixed gold2's and the law set's dev/test split when they were written."""
+TEST_SHARE = 0.4
+"""The share of each category held out as test (gold.jsonl's rule, kept for the seeded splits)."""
 
 
 def category_name(key: str) -> str:
@@ -83,7 +90,7 @@ class GoldItem:
         return out | ({"style": self.style} if self.style else {})
 
 
-class GoldError(ValueError):
+class GoldError(UserError, ValueError):
     """The gold file cannot be used; ``problems`` lists every problem found, each with its line."""
 
     def __init__(self, path: str, problems: list[str]) -> None:
@@ -206,16 +213,16 @@ def load_gold(path: Path | str) -> GoldSet:
     return parse_gold(text, str(path))
 
 
-def stratified_split(items: list[GoldItem], seed: int, test_share: float = 0.4) -> dict[str, str]:
-    """``id -> "dev"/"test"``: within each category, a seeded shuffle puts ``round(n * test_share)`` items
-    (at least one where the category has two or more) in test.
+def stratified_split(keys: Iterable[tuple[str, str]], seed: int, test_share: float = TEST_SHARE) -> dict[str, str]:
+    """``id -> "dev"/"test"`` for ``(id, category)`` pairs: within each category, a seeded shuffle puts
+    ``round(n * test_share)`` items (at least one where the category has two or more) in test.
 
-    The same function fixes gold2's split (its seed is in eval/README.md) and draws the repeated random
-    resplits of ``kb-bot eval``; it depends only on the items' ids and categories, not on their order.
+    The same function fixed gold2's split and the law set's (seed :data:`SPLIT_SEED`) and draws the
+    repeated random resplits of ``kb-bot eval``; it depends only on ids and categories, not on order.
     """
     by_cat: dict[str, list[str]] = {}
-    for item in items:
-        by_cat.setdefault(item.category, []).append(item.id)
+    for item_id, category in keys:
+        by_cat.setdefault(category, []).append(item_id)
     out: dict[str, str] = {}
     for cat in sorted(by_cat):
         ids = sorted(by_cat[cat])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb_bot.evaluation.gold import category_name
+from kb_bot.evaluation.gold import category_name, style_name
+from kb_bot.evaluation.runner import CONFIDENT
 
 METRIC_NAMES = {
     "recall@1": "Recall@1", "recall@5": "Recall@5", "recall@10": "Recall@10", "mrr@10": "MRR@10",
@@ -40,10 +41,13 @@ def _available(result: dict) -> list[dict]:
     return [r for r in result["runs"] if r["available"]]
 
 
-def write_report(result: dict, out: Path, chart: bool = True) -> dict[str, Path]:
+def write_report(result: dict, out: Path, chart: bool = True, with_json: bool = True) -> dict[str, Path]:
+    """One set's report; ``with_json=False`` where the suite's report.json already holds it."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "report.json", "md": out / "report.md"}
-    paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    paths = {"md": out / "report.md"}
+    if with_json:
+        paths["json"] = out / "report.json"
+        paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     if chart:
         paths["png"] = out / "chart.png"
         write_chart(result, paths["png"])
@@ -95,18 +99,22 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
             cells += [base_v, ratio]
         lines.append("| " + " | ".join(cells) + " |")
 
-    target_of = {"recall@5": "≥ 0.95", "mrr@10": "≥ 0.85"}
+    def target_of(key: str) -> str:
+        return _target_text(key, targets.get(key, {}).get("target"))
+
     for key, name in METRIC_NAMES.items():
         vals = [_f(r["metrics"]["retrieval"]["overall"].get(key)) for r in runs]
         bv = bm["retrieval"]["overall"].get(key) if bm else None
         pv = primary["metrics"]["retrieval"]["overall"].get(key) if primary else None
-        row(name, target_of.get(key, ""), vals, _f(bv), _ratio(pv, bv))
-    row("回答を控えた: 再現率（資料外の質問のうち）", "≥ 90%",
+        row(name, target_of(key), vals, _f(bv), _ratio(pv, bv))
+    row("回答を控えた: 再現率（資料外の質問のうち）", target_of("abstention_recall"),
         [_pct(r["metrics"]["abstention"]["recall"]) for r in runs], "（控えない）")
     row("回答を控えた: 適合率（控えた質問のうち資料外）", "",
         [_pct(r["metrics"]["abstention"]["precision"]) for r in runs])
-    row("誤って控えた率（回答可能な質問のうち）", "≤ 5%",
+    row("誤って控えた率（回答可能な質問のうち）", target_of("wrong_abstention"),
         [_pct(r["metrics"]["abstention"]["wrong_rate"]) for r in runs])
+    row(f"資料外なのに確信度 {CONFIDENT} 以上で回答（問）", target_of("confident_unanswerable"),
+        [str(r["metrics"]["abstention"].get("confident_unanswerable", "—")) for r in runs])
     row("回答の引用に正解ラベルを含む（回答可能な質問のうち）", "",
         [_pct(r["metrics"]["answers"]["cites_gold"]) for r in runs])
     row("同（回答した質問のうち）", "", [_pct(r["metrics"]["answers"]["cites_gold_when_answered"]) for r in runs])
@@ -122,6 +130,8 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
         lines.append(f"目標（{primary['mode_used']}）: 達成 {', '.join(met) or 'なし'}"
                      + (f" / **未達 {', '.join(missed)}**" if missed else ""))
         lines.append("")
+    if primary and primary.get("resplits"):
+        lines += _resplit_table(primary, base)
     if base.get("skipped"):
         lines += [f"ベースライン: 省略（{base['skipped']}）", ""]
     elif bm:
@@ -146,6 +156,19 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
 
+    # -- per way of asking (gold2's style field)
+    for r in runs:
+        if not r["metrics"].get("by_style"):
+            continue
+        lines += [f"## 書き方別（kb-bot {r['mode_used']}）", "",
+                  "| 書き方 | 質問数 | R@1 | R@5 | MRR@10 | 回答可能なのに控えた | 資料外で控えた |", "|---|---|---|---|---|---|---|"]
+        for style, m in r["metrics"]["by_style"].items():
+            cells = [style_name(style) if style else "（指定なし）", str(m["items"])]
+            cells += [_f(m.get(k)) if m.get("n") else "—" for k in ("recall@1", "recall@5", "mrr@10")]
+            cells += [f"{m['wrong']} / {m['answerable']}", f"{m['abstained'] - m['wrong']} / {m['unanswerable']}"]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+
     # -- failures of the first run
     if primary:
         lines += _failures(primary)
@@ -163,6 +186,62 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+FLAT_NAMES = {
+    **METRIC_NAMES,
+    "abstention_recall": "控えた再現率（資料外）",
+    "abstention_precision": "控えた適合率",
+    "wrong_abstention": "誤って控えた率（回答可能）",
+    "confident_unanswerable": f"資料外に確信度 {CONFIDENT} 以上で回答（問）",
+    "cites_gold": "回答が正解ラベルを引用",
+    "disclaimer": "免責文あり",
+}
+COUNTS = ("confident_unanswerable",)
+
+
+def _target_text(key: str, target: str | None) -> str:
+    if not target:
+        return ""
+    op, goal = target.split()
+    sign = "≥" if op == ">=" else "≤"
+    if key in ("abstention_recall", "wrong_abstention", "disclaimer"):
+        return "100%" if float(goal) == 1.0 and sign == "≥" else f"{sign} {float(goal) * 100:g}%"
+    return f"{sign} {goal}" if key not in COUNTS else f"{goal} 問"
+
+
+def _value(key: str, v: float | None) -> str:
+    if v is None:
+        return "—"
+    if key in COUNTS:
+        return f"{v:g}"
+    if key in ("abstention_recall", "abstention_precision", "wrong_abstention", "cites_gold", "disclaimer"):
+        return _pct(v)
+    return _f(v)
+
+
+def _spread(key: str, stat: dict | None) -> str:
+    if not stat:
+        return "—"
+    if key in COUNTS:
+        return f"{stat['mean']:.2f} ± {stat['sd']:.2f}"
+    if key in ("abstention_recall", "abstention_precision", "wrong_abstention", "cites_gold"):
+        return f"{stat['mean'] * 100:.1f}% ± {stat['sd'] * 100:.1f}"
+    return f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
+
+
+def _resplit_table(run: dict, base: dict) -> list[str]:
+    rs = run["resplits"]
+    bstats = ((base or {}).get("resplits") or {}).get("metrics", {})
+    seeds = rs["seeds"]
+    out = [f"### 再分割（{len(seeds)} 回、seed {seeds[0]}–{seeds[-1]}、カテゴリごとに {rs['test_share']:.0%} を test）", "",
+           "固定の split とは別に、全問をカテゴリごとに無作為に dev/test に分け直し、test 側で測り直した値の平均 ± 標準偏差（最小–最大）。", "",
+           f"| 指標 | kb-bot（{run['mode_used']}） | 最小–最大 | ベースライン |", "|---|---|---|---|"]
+    for key, stat in rs["metrics"].items():
+        lo_hi = f"{_value(key, stat['min'])}–{_value(key, stat['max'])}"
+        out.append(f"| {FLAT_NAMES.get(key, key)} | {_spread(key, stat)} | {lo_hi} | {_spread(key, bstats.get(key))} |")
+    out.append("")
+    return out
 
 
 def _failures(run: dict) -> list[str]:
@@ -288,6 +367,145 @@ def write_chart(result: dict, path: Path) -> None:
     ax.set_title("応答時間")
     ax.legend(fontsize=8)
 
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# -- several sets side by side -----------------------------------------------------------------------
+SIDE_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstention_recall", "abstention_precision",
+             "wrong_abstention", "confident_unanswerable", "cites_gold", "disclaimer")
+
+
+def write_suite_report(suite: dict, out: Path, chart: bool = True) -> dict[str, Path]:
+    """``report.md`` / ``report.json`` / ``chart.png`` for all sets, and each set's own report in ``<key>/``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "report.json", "md": out / "report.md"}
+    paths["json"].write_text(json.dumps(suite, ensure_ascii=False, indent=1), encoding="utf-8")
+    for result in suite["sets"]:
+        write_report(result, out / result["set"]["key"], chart=chart, with_json=False)
+    if chart:
+        paths["png"] = out / "chart.png"
+        write_suite_chart(suite, paths["png"])
+    paths["md"].write_text(suite_markdown(suite, chart_name="chart.png" if chart else None), encoding="utf-8")
+    return paths
+
+
+def _stat_cell(key: str, value: float | None, stat: dict | None) -> str:
+    cell = _value(key, value)
+    return cell + (f"<br>［{_spread(key, stat)}］" if stat else "")
+
+
+def suite_markdown(suite: dict, chart_name: str | None = "chart.png") -> str:
+    from kb_bot.evaluation.runner import flat_metrics
+
+    sets = suite["sets"]
+    seeds = suite.get("resplit_seeds") or []
+    lines = [
+        "# kb-bot 評価レポート（全セット横並び）",
+        "",
+        f"- 日時: {suite['created']}（kb-bot {suite['kb_bot_version']}、所要 {suite['seconds']} 秒）",
+    ]
+    if suite.get("command"):
+        lines.append(f"- コマンド: `{suite['command']}`")
+    lines.append(f"- split = **{suite['split']}**" + (
+        f"、再分割 {len(seeds)} 回（各セルの［平均 ± 標準偏差］、カテゴリごとに無作為に 40% を test にして測り直した値）"
+        if seeds else "（dev では再分割しません: test の結果を見ないため）"))
+    lines += ["", "## セット", "", "| セット | 正解データ | 質問（回答可能 / 資料外） | 索引 | 詳細 |", "|---|---|---|---|---|"]
+    for r in sets:
+        g, idx, key = r["gold"], r["index"], r["set"]["key"]
+        where = r["set"].get("source") or (", ".join(f"`{p}`" for p in idx["built_from"]) if idx["built_from"]
+                                           else f"運用中（{idx['home']}）")
+        lines.append(f"| {r['set']['name']} | `{g['path']}` | {g['items']}（{g['answerable']} / "
+                     f"{g['items'] - g['answerable']}） | {where}、{idx['passages']} パッセージ | "
+                     f"[{key}/report.md]({key}/report.md) |")
+    lines.append("")
+    for i, mode in enumerate(suite["modes"]):
+        runs = [(r, r["runs"][i]) for r in sets if r["runs"][i]["available"]]
+        if not runs:
+            lines += [f"## {mode}: 測定できません", "", sets[0]["runs"][i]["notice"], ""]
+            continue
+        head = ["指標"]
+        for r, run in runs:
+            key = r["set"]["key"]
+            head += [f"{key}: kb-bot（{run['mode_used']}）", f"{key}: 目標", f"{key}: ベースライン"]
+        lines += [f"## 結果（{mode}）", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for key in SIDE_KEYS:
+            cells = [FLAT_NAMES[key]]
+            for r, run in runs:
+                stats = (run.get("resplits") or {}).get("metrics", {})
+                base = r.get("baseline") or {}
+                bvalue = flat_metrics(base["metrics"]).get(key) if "metrics" in base else None
+                bstats = (base.get("resplits") or {}).get("metrics", {})
+                cells += [_stat_cell(key, flat_metrics(run["metrics"]).get(key), stats.get(key)),
+                          _target_text(key, run["targets"].get(key, {}).get("target")),
+                          _stat_cell(key, bvalue, bstats.get(key)) if bvalue is not None else "—"]
+            lines.append("| " + " | ".join(cells) + " |")
+        lat = ["応答時間 p50 / p95（ms）"]
+        for r, run in runs:
+            m = run["metrics"]["latency_ms"]
+            lat += [f"{_f(m['p50'], 1)} / {_f(m['p95'], 1)}", "", ""]
+        lines += ["| " + " | ".join(lat) + " |", ""]
+        for r, run in runs:
+            missed = [k for k, t in run["targets"].items() if t["met"] is False]
+            met = [k for k, t in run["targets"].items() if t["met"]]
+            lines.append(f"- {r['set']['key']}: 目標 達成 {', '.join(met) or 'なし'}"
+                         + (f" / **未達 {', '.join(missed)}**" if missed else ""))
+        lines.append("")
+    if chart_name:
+        lines += [f"![全セットの評価]({chart_name})", ""]
+    warnings = [f"{r['set']['key']}: {w}" for r in sets for w in r["warnings"]]
+    if warnings:
+        lines += ["## 注意", ""] + [f"- {w}" for w in warnings] + [""]
+    lines += ["指標の定義とセットごとの外れた質問は、各セットの report.md にあります。", ""]
+    return "\n".join(lines)
+
+
+def write_suite_chart(suite: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from kb_bot.evaluation.runner import flat_metrics
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import japanize_matplotlib  # noqa: F401 - registers a Japanese font (IPAexGothic)
+
+    sets = [r for r in suite["sets"] if any(run["available"] for run in r["runs"])]
+    panels = [("検索の精度（回答可能な質問）", ("recall@1", "recall@5", "mrr@10", "ndcg@10")),
+              ("回答を控える判断", ("abstention_recall", "wrong_abstention", "cites_gold"))]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+    fig.suptitle(f"kb-bot 評価 全セット（split={suite['split']}、誤差棒 = 再分割 {len(suite.get('resplit_seeds') or [])} 回の標準偏差）",
+                 fontsize=13)
+    colors = ["#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#8c564b"]
+    for ax, (title, keys) in zip(axes, panels):
+        series = []
+        for i, r in enumerate(sets):
+            run = next(x for x in r["runs"] if x["available"])
+            stats = (run.get("resplits") or {}).get("metrics", {})
+            color = colors[i % len(colors)]
+            series.append((f"{r['set']['key']} kb-bot", flat_metrics(run["metrics"]), stats, color, None))
+            base = r.get("baseline") or {}
+            if "metrics" in base and title.startswith("検索"):
+                series.append((f"{r['set']['key']} ベースライン", flat_metrics(base["metrics"]),
+                               (base.get("resplits") or {}).get("metrics", {}), color, "//"))
+        width = 0.8 / max(1, len(series))
+        for j, (name, values, stats, color, hatch) in enumerate(series):
+            xs = [k + j * width for k in range(len(keys))]
+            vals = [values.get(k) or 0.0 for k in keys]
+            errs = [(stats.get(k) or {}).get("sd", 0.0) for k in keys]
+            bars = ax.bar(xs, vals, width, yerr=errs, capsize=2, label=name, color=color if not hatch else "white",
+                          edgecolor=color, hatch=hatch)
+            ax.bar_label(bars, labels=[f"{v:.2f}" for v in vals], fontsize=6, padding=1)
+        ax.set_xticks([k + width * (len(series) - 1) / 2 for k in range(len(keys))])
+        ax.set_xticklabels([FLAT_NAMES[k] for k in keys], fontsize=8)
+        ax.set_ylim(0, 1.3)
+        ax.set_title(title)
+        ax.legend(fontsize=7, loc="upper center", ncol=3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -43,10 +43,12 @@ def test_eval_over_mini_corpus_writes_sane_reports(home, mini_corpus, gold_file,
     out = tmp_path / "report"
     code, stdout, _ = run_eval(capsys, "--gold", gold_file, "--corpus", *mini_corpus, "--out", out)
     assert code == 0
-    for name in ("report.md", "report.json", "chart.png"):
+    for name in ("report.md", "report.json", "chart.png", "gold/report.md", "gold/chart.png"):
         assert (out / name).stat().st_size > 0, name
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    result = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    suite = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    [result] = suite["sets"]  # --gold alone: no law set unless --law-set
+    assert result["set"]["key"] == "gold"
     [run] = result["runs"]
     assert run["mode_requested"] == "lexical" and run["mode_used"] == "lexical"
     overall = run["metrics"]["retrieval"]["overall"]
@@ -65,8 +67,13 @@ def test_eval_over_mini_corpus_writes_sane_reports(home, mini_corpus, gold_file,
     assert base["chunks"] >= 1 and len(base["files"]) == 2
     assert 0.0 <= base["metrics"]["retrieval"]["overall"]["recall@5"] <= 1.0
     assert set(result["ratio"]) == {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"}
-    md = (out / "report.md").read_text(encoding="utf-8")
-    assert "| Recall@5 | ≥ 0.95 |" in md and "ベースライン" in md and "![評価グラフ](chart.png)" in md
+    md = (out / "gold" / "report.md").read_text(encoding="utf-8")
+    assert "| Recall@5 | ≥ 0.97 |" in md and "ベースライン" in md and "![評価グラフ](chart.png)" in md
+    # split all: every metric also as mean ± sd over 20 resplits, for kb-bot and the baseline
+    assert run["resplits"]["seeds"] == list(range(1, 21))
+    assert run["resplits"]["metrics"]["recall@5"]["n"] == 20
+    assert base["resplits"]["metrics"]["mrr@10"]["n"] == 20
+    assert "再分割（20 回" in md
     assert "[lexical] R@1" in stdout
     # the eval built its own index: the home of the office was not touched
     assert IndexStore(home / "index").current_name() is None
@@ -77,7 +84,7 @@ def test_split_and_unavailable_dense_are_reported(home, mini_corpus, gold_file, 
     code, stdout, _ = run_eval(capsys, "--gold", gold_file, "--corpus", *mini_corpus, "--out", out,
                                "--split", "test", "--mode", "all", "--no-baseline", "--no-chart")
     assert code == 0
-    result = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    [result] = json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"]
     assert result["gold"]["items"] == 3
     modes = {r["mode_requested"]: r for r in result["runs"]}
     assert modes["lexical"]["available"]
@@ -93,7 +100,7 @@ def test_dense_only_request_says_what_was_used(home, mini_corpus, gold_file, tmp
     code, _, _ = run_eval(capsys, "--gold", gold_file, "--corpus", *mini_corpus, "--out", out, "--mode", "dense",
                           "--no-baseline", "--no-chart")
     assert code == 0
-    [run] = json.loads((out / "report.json").read_text(encoding="utf-8"))["runs"]
+    [run] = json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"][0]["runs"]
     assert run["mode_requested"] == "dense" and run["mode_used"] == "lexical"
     assert "lexical で検索しました" in run["notice"]
     assert "注意" in (out / "report.md").read_text(encoding="utf-8")
@@ -105,7 +112,7 @@ def test_current_index_of_the_data_dir(home, mini_corpus, gold_file, tmp_path, c
     out = tmp_path / "c"
     code, _, _ = run_eval(capsys, "--gold", gold_file, "--current-index", "--out", out, "--no-chart")
     assert code == 0
-    result = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    [result] = json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"]
     assert result["index"]["built_from"] is None
     assert "skipped" in result["baseline"]
 
