@@ -19,6 +19,7 @@ import os
 import shutil
 import socket
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,7 +46,7 @@ class DenseUnavailable(UserError):
     """The embedding model cannot be used; the message is a Japanese sentence for the operator."""
 
 
-class Embedder:
+class Embedder(ABC):
     """An embedding model: normalised vectors for documents and queries.
 
     ``Embedder.load(name, query_prefix, document_prefix, device)`` picks the implementation by name.
@@ -60,13 +61,13 @@ class Embedder:
             return UseEmbedder.load_use()
         return SentenceTransformerEmbedder.load_model(name, query_prefix, document_prefix, device)
 
+    @abstractmethod
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """(N, dim) float32, each row of unit length."""
-        raise NotImplementedError
 
+    @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
         """(dim,) float32 of unit length."""
-        raise NotImplementedError
 
 
 class UseEmbedder(Embedder):
