@@ -125,7 +125,7 @@ GOLD = [
 
 
 def test_fit_confidence_command_writes_a_model_the_searcher_uses(indexed, mini_corpus, tmp_path: Path) -> None:  # noqa: ANN001
-    from kb_bot.evaluation.calibrate import fit_confidence
+    from kb_bot.evaluation.calibrate import Source, fit_confidence
     from kb_bot.evaluation.gold import load_gold
 
     gold = tmp_path / "gold.jsonl"
@@ -133,11 +133,13 @@ def test_fit_confidence_command_writes_a_model_the_searcher_uses(indexed, mini_c
                                         "answerable": bool(labels), "split": "dev"}, ensure_ascii=False) + "\n"
                             for i, q, labels in GOLD), encoding="utf-8")
     path = tmp_path / "confidence.json"
-    report = fit_confidence(indexed, [load_gold(gold)], mini_corpus, ["lexical", "hybrid"], path=path, progress=False)
+    report = fit_confidence(indexed, [Source(load_gold(gold), tuple(mini_corpus))], ["lexical", "hybrid"], path=path,
+                            progress=False)
     assert report["saved"] == str(path)
     assert "skipped" in report["models"]["hybrid"]  # no dense model in this test environment
     lexical = report["models"]["lexical"]
     assert lexical["items"] == 15 and lexical["answerable"] == 10
     assert lexical["resplits"]["seeds"] == 20
+    assert set(lexical["by_gold"]) == {str(gold)}
     saved = load_models(path)["lexical"]
     assert saved.fitted_on["items"] == 15 and saved.threshold == lexical["threshold"]

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="進捗バーを出さない")
     p.add_argument("--fit-confidence", action="store_true",
                    help="dev split だけで確信度モデルを学習し kb_bot/data/confidence.json に保存する"
-                        "（--gold 省略時は eval/ の正解データすべて。--mode lexical / hybrid / all）")
+                        "（--gold 省略時は eval/gold.jsonl・gold2.jsonl と法令セット。--mode lexical / hybrid / all）")
     p.set_defaults(func=_eval)
 
 
@@ -124,23 +124,27 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
-    from kb_bot.evaluation.calibrate import fit_confidence, markdown
-    from kb_bot.evaluation.gold import GoldError, load_gold
-    from kb_bot.evaluation.runner import EvalError
+    import tempfile
 
-    paths = args.gold or [p for p in (_find(g) for g in DEFAULT_GOLDS) if p.exists()]
-    try:
-        golds = [load_gold(p) for p in paths]
-    except GoldError as e:
-        print(f"エラー: {e}", file=sys.stderr)
-        return 2
+    from kb_bot.evaluation.calibrate import Source, fit_confidence, markdown
+    from kb_bot.evaluation.gold import GoldError
+    from kb_bot.evaluation.runner import EvalError
+    from kb_bot.evaluation.suite import law_set
+
+    paths = args.gold or [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]
+    with_law = args.law_set if args.law_set is not None else args.gold is None
+    corpus = tuple(args.corpus or [_find(p) for p in DEFAULT_CORPUS])
     modes = ["lexical", "hybrid"] if args.mode == "all" else [args.mode]
-    try:
-        report = fit_confidence(settings, golds, args.corpus or [_find(p) for p in DEFAULT_CORPUS], modes,
-                                progress=not args.quiet)
-    except EvalError as e:
-        print(f"エラー: {e}", file=sys.stderr)
-        return 1
+    with tempfile.TemporaryDirectory(prefix="kb-bot-lawset-") as tmp:
+        try:
+            sources = [Source(s.gold, corpus) for s in _gold_sets(paths)]
+            if with_law:
+                law = law_set(Path(tmp))
+                sources.append(Source(law.gold, tuple(law.corpus or ())))
+            report = fit_confidence(settings, sources, modes, progress=not args.quiet)
+        except (GoldError, EvalError) as e:
+            print(f"エラー: {e}", file=sys.stderr)
+            return 2 if isinstance(e, GoldError) else 1
     text = markdown(report)
     out = args.out or Path("eval/reports") / "confidence-dev"
     out.mkdir(parents=True, exist_ok=True)

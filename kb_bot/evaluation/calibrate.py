@@ -144,35 +144,53 @@ def resplits(rows: Sequence[dict], mode: str, seeds: int = RESPLITS, max_wrong: 
             "max_unanswerable_confidence": spread(top_un)}
 
 
-def fit_confidence(settings: Settings, golds: Sequence[GoldSet], corpus: Sequence[Path], modes: Sequence[str],
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """A gold set and the corpus its questions are asked of (the sample corpus, or the generated law set's)."""
+
+    gold: GoldSet
+    corpus: tuple[Path, ...]
+
+
+def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequence[str],
                    path: Path = DEFAULT_PATH, progress: bool = True) -> dict:
-    """Fit one model per mode that can run here, save them to ``path``, and return what was measured."""
+    """Fit one model per mode that can run here on the dev rows of every source (one index per corpus), save
+    them to ``path``, and return what was measured."""
     from kb_bot.evaluation.runner import build_index
 
-    report: dict = {"gold": [g.path for g in golds], "split": "dev", "max_wrong": MAX_WRONG, "models": {}}
+    report: dict = {"gold": [s.gold.path for s in sources], "split": "dev", "max_wrong": MAX_WRONG, "models": {}}
+    rows: dict[str, list[dict]] = {mode: [] for mode in modes}
+    dense_model: dict[str, str | None] = {}
+    for corpus in dict.fromkeys(s.corpus for s in sources):
+        golds = [s.gold for s in sources if s.corpus == corpus]
+        with build_index(settings, corpus, modes, progress=progress) as idx:
+            for mode in modes:
+                rows[mode] += collect(idx.settings, golds, mode)
+                dense_model[mode] = idx.info.get("dense_model") or idx.info.get("dense_note")
     fitted: dict[str, ConfidenceModel] = {}
-    with build_index(settings, corpus, modes, progress=progress) as idx:
-        for mode in modes:
-            rows = collect(idx.settings, golds, mode)
-            if any(r["mode_used"] != mode for r in rows):
-                report["models"][mode] = {"skipped": f"{mode} は使えません（密モデルなし: {idx.info.get('dense_note') or '—'}）"}
-                continue
-            model = fit(rows, mode)
-            answerable = np.array([r["answerable"] for r in rows])
-            model = dataclasses.replace(model, fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                                        fitted_on={"gold": [f"{g.path} (sha1 {g.sha1[:12]})" for g in golds],
-                                                   "split": "dev", "items": len(rows),
-                                                   "answerable": int(answerable.sum()),
-                                                   "dense_model": idx.info.get("dense_model") if mode != "lexical" else None,
-                                                   "corpus": [str(p) for p in corpus]})
-            fitted[mode] = model
-            report["models"][mode] = {
-                "features": dict(zip(model.features, (round(c, 3) for c in model.coef))),
-                "intercept": round(model.intercept, 3), "threshold": model.threshold,
-                "dev_in_sample": abstention(confidences(model, rows), answerable, model.threshold),
-                "dev_cross_validated": abstention(cross_validated(rows, mode), answerable, model.threshold),
-                "resplits": resplits(rows, mode), "items": len(rows), "answerable": int(answerable.sum()),
-            }
+    for mode in modes:
+        mode_rows = rows[mode]
+        if any(r["mode_used"] != mode for r in mode_rows):
+            report["models"][mode] = {"skipped": f"{mode} は使えません（密モデルなし: {dense_model[mode] or '—'}）"}
+            continue
+        answerable = np.array([r["answerable"] for r in mode_rows])
+        model = dataclasses.replace(
+            fit(mode_rows, mode), fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            fitted_on={"gold": [f"{s.gold.path} (sha1 {s.gold.sha1[:12]})" for s in sources], "split": "dev",
+                       "items": len(mode_rows), "answerable": int(answerable.sum()),
+                       "dense_model": dense_model[mode] if mode != "lexical" else None,
+                       "corpus": sorted({str(p) for s in sources for p in s.corpus})})
+        fitted[mode] = model
+        report["models"][mode] = {
+            "features": dict(zip(model.features, (round(c, 3) for c in model.coef))),
+            "intercept": round(model.intercept, 3), "threshold": model.threshold,
+            "dev_in_sample": abstention(confidences(model, mode_rows), answerable, model.threshold),
+            "dev_cross_validated": abstention(cross_validated(mode_rows, mode), answerable, model.threshold),
+            "by_gold": {g: abstention(confidences(model, rs), np.array([r["answerable"] for r in rs]), model.threshold)
+                        for g in dict.fromkeys(r["gold"] for r in mode_rows)
+                        for rs in [[r for r in mode_rows if r["gold"] == g]]},
+            "resplits": resplits(mode_rows, mode), "items": len(mode_rows), "answerable": int(answerable.sum()),
+        }
     if fitted:
         save_models(fitted, path)
     report["saved"] = str(path) if fitted else None
@@ -195,8 +213,9 @@ def markdown(report: dict) -> str:
         lines += ["", f"dev {m['items']} 問（回答可能 {m['answerable']}）。係数（標準化後）: "
                   + "、".join(f"{k} {v}" for k, v in m["features"].items()) + f"、切片 {m['intercept']}、閾値 {m['threshold']}", "",
                   "| 測り方 | 控えた再現率 | 誤って控えた率 | 回答不能での最大確信度 |", "|---|---|---|---|"]
-        for name, key in (("dev（学習に使った問題）", "dev_in_sample"), ("dev 5分割交差検証", "dev_cross_validated")):
-            a = m[key]
+        rows = [("dev（学習に使った問題）", m["dev_in_sample"]), ("dev 5分割交差検証", m["dev_cross_validated"])]
+        rows += [(f"dev のうち {g}（学習に使った問題）", a) for g, a in m["by_gold"].items()]
+        for name, a in rows:
             lines.append(f"| {name} | {f(a['recall'])} | {f(a['wrong_rate'])} | {f(a['max_unanswerable_conf'])} |")
         lines.append(f"| dev を無作為に半分ずつ（{rs['seeds']} 回、平均 ± 標準偏差 [最小–最大]） | "
                      + " | ".join(f"{rs[k]['mean']} ± {rs[k]['sd']} [{rs[k]['min']}–{rs[k]['max']}]"
