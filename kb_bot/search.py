@@ -237,5 +237,6 @@ def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:
 
 
 def _self_score(v: IndexVersion, terms: Sequence[str]) -> float:
-    """The BM25 score of a passage of average length holding each known question word once: Σ idf."""
-    return sum(v.lexical.idf[t] for t in terms if t in v.lexical.idf) or 1.0
+    """The BM25 score of a passage of average length holding each question word once: Σ idf, a word the index
+    has never seen weighing as the rarest (so a question of unknown words has a low ratio, not a high one)."""
+    return sum(v.lexical.idf.get(t, v.lexical.unknown_idf) for t in terms) or 1.0
