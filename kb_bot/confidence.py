@@ -6,6 +6,8 @@ The signals (computed by :class:`kb_bot.search.Searcher` for every question):
 - ``bm25_ratio`` — the top BM25 score over the question's self-score (what a passage holding each of the
   question's words once, at average length, would score), capped at 2;
 - ``unknown_share`` — share of the question's weight carried by words and word pairs found in no passage;
+- ``length`` — log(1 + the number of distinct words of the question): a long case description covers less
+  of itself in any one passage than a short question does;
 - ``ref_matched`` — 1 when a reference in the question (第63条, 問13-5) names passages of the index;
 - ``ref_subject`` — ``ref_matched`` × how much of the question the references are (1 when they are its
   subject, small when one is mentioned in passing);
@@ -31,8 +33,9 @@ from kb_bot.errors import UserError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
 FEATURES = {
-    "lexical": ("coverage", "bm25_ratio", "unknown_share", "ref_matched", "ref_subject"),
-    "hybrid": ("coverage", "bm25_ratio", "unknown_share", "ref_matched", "ref_subject", "dense_max", "agreement"),
+    "lexical": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject"),
+    "hybrid": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject", "dense_max",
+               "agreement"),
 }
 """The signals each mode's model reads (``dense`` mode uses the hybrid model)."""
 CEILING = 0.99

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections.abc import Sequence
@@ -185,6 +186,7 @@ class Searcher:
             "coverage": self._coverage(v, q.terms, hits[:3]),
             "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0)) / _self_score(v, q.terms)),
             "unknown_share": _unknown_share(v, q.terms),
+            "length": math.log1p(len(set(q.unigrams))),
             "ref_matched": 1.0 if matched_refs else 0.0,
             "ref_subject": q.ref_share if matched_refs else 0.0,
         }
