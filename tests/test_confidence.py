@@ -1,5 +1,5 @@
 """The confidence model: persisted as data and loaded, fitted on dev rows, a matched reference raises it
-without saturating it, and ``kb-bot eval --fit-confidence`` writes a model the searcher then uses."""
+without saturating it, and fitting on a gold set's dev split saves a model with what it was fitted on."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ GOLD = [
 ]
 
 
-def test_fit_confidence_command_writes_a_model_the_searcher_uses(indexed, mini_corpus, tmp_path: Path) -> None:  # noqa: ANN001
+def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_path: Path) -> None:  # noqa: ANN001
     from kb_bot.evaluation.calibrate import Source, fit_confidence
     from kb_bot.evaluation.gold import load_gold
 
@@ -133,7 +133,7 @@ def test_fit_confidence_command_writes_a_model_the_searcher_uses(indexed, mini_c
                                         "answerable": bool(labels), "split": "dev"}, ensure_ascii=False) + "\n"
                             for i, q, labels in GOLD), encoding="utf-8")
     path = tmp_path / "confidence.json"
-    report = fit_confidence(indexed, [Source(load_gold(gold), tuple(mini_corpus))], ["lexical", "hybrid"], path=path,
+    report = fit_confidence(settings, [Source(load_gold(gold), tuple(mini_corpus))], ["lexical", "hybrid"], path=path,
                             progress=False)
     assert report["saved"] == str(path)
     assert "skipped" in report["models"]["hybrid"]  # no dense model in this test environment

@@ -211,7 +211,8 @@ def markdown(report: dict) -> str:
             continue
         rs = m["resplits"]
         lines += ["", f"dev {m['items']} 問（回答可能 {m['answerable']}）。係数（標準化後）: "
-                  + "、".join(f"{k} {v}" for k, v in m["features"].items()) + f"、切片 {m['intercept']}、閾値 {m['threshold']}", "",
+                  + "、".join(f"{k} {v}" for k, v in m["features"].items())
+                  + f"、切片 {m['intercept']}、閾値 {m['threshold']}", "",
                   "| 測り方 | 控えた再現率 | 誤って控えた率 | 回答不能での最大確信度 |", "|---|---|---|---|"]
         rows = [("dev（学習に使った問題）", m["dev_in_sample"]), ("dev 5分割交差検証", m["dev_cross_validated"])]
         rows += [(f"dev のうち {g}（学習に使った問題）", a) for g, a in m["by_gold"].items()]
