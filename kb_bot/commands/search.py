@@ -121,6 +121,8 @@ def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
                 group = item.group
                 lines.append(f"  {group}")
             lines.append(f"   □ {item.text} [{item.n}]")
+        if a.checklist_note:
+            lines.append(f"  ※ {a.checklist_note}")
         lines.append("")
     if a.abstained:
         lines += [f"（{a.reason}）", "", "近い記載:"]
