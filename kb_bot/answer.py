@@ -1,7 +1,8 @@
 """Answers with their citations: the shape every surface (CLI JSON, web, eval) shows.
 
-The default answer is extractive — no model: the sentences of the top passages that best match the
-question, each followed by the marker of the passage it comes from.
+:func:`answer_question` is the one answer path of the CLI, the chat and the eval. The default answer is
+extractive — no model: the sentences of the top passages that best match the question and stand alone, each
+followed by the marker of the passage it comes from (:func:`compose`), with the 63/78 or 自立更生費 checklist.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Search the index in service: hybrid or lexical retrieval, reference boosting, confidence.
+"""Search the index in service: hybrid or lexical retrieval, reference boosting, confidence signals.
 
-:class:`Searcher` is the one entry point used by the CLI, the web app and the eval harness.
+:class:`Searcher` is the one search used by the answer path (kb_bot.answer.answer_question). The confidence
+is the calibrated model of kb_bot.confidence over the signals computed here.
 """
 
 from __future__ import annotations
