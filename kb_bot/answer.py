@@ -108,7 +108,8 @@ _LEAD = re.compile(r"^(?:[(（]?答[)）]?\s+|[(（]答[)）]\s*|【[^】]{1,8}�
 
 def standalone_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that stand alone: a sentence opening with 「この」「前条」… is quoted together
-    with the sentence before it when both are on one line, else dropped; 問 and headings are left out."""
+    with the sentence just before it (across a line break, joined without it), or dropped when there is none
+    (the passage starts with it, or a 問 or a heading comes before); 問 and headings are left out."""
     out: list[str] = []
     prev = ""
     for raw in split_sentences(text):
