@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+import time
 
 import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kb_bot import audit, users
 from kb_bot.claims.cases import ClaimsError, add_case
@@ -120,6 +123,27 @@ def test_the_database_refuses_a_second_batch_for_the_same_file_and_scope(session
     )
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_two_imports_of_one_file_for_one_scope_at_once(session, office, office_file, engine):
+    """The second of two concurrent imports by the same SV waits for the first, then gets one line."""
+    import_file(session, office.sv1, office_file, office.cfg)  # flushed, not yet committed
+    errors: list[str] = []
+
+    def the_other_import() -> None:
+        with Session(engine) as other:
+            try:
+                import_file(other, users.require_user(other, "sv1"), office_file, office.cfg)
+            except ClaimsError as e:
+                errors.append(str(e))
+
+    thread = threading.Thread(target=the_other_import)
+    thread.start()
+    time.sleep(3)  # the other import has found no batch and waits to write its own
+    session.commit()
+    thread.join(timeout=60)
+    assert errors == ["premiums-office.csv は同じ範囲で同時に取り込まれました。もう一度実行すると取込済みと表示されます"]
+    assert session.scalar(select(func.count()).select_from(KaigoBatch)) == 1
 
 
 def test_migration_gives_existing_batches_their_importers_scope(db_url, tmp_path, office_file):
