@@ -37,14 +37,11 @@ def upgrade() -> None:
             "SELECT b.id, u.id FROM kaigo_batches b LEFT JOIN users u ON u.username = b.imported_by AND u.role = 'sv'"
         )
     ).all()
+    led_by = sa.text("SELECT id FROM teams WHERE sv_user_id = :sv ORDER BY id")
     for batch_id, sv_id in batches:
-        teams = (
-            bind.execute(sa.text("SELECT id FROM teams WHERE sv_user_id = :sv ORDER BY id"), {"sv": sv_id}).scalars().all()
-            if sv_id is not None
-            else []
-        )
+        teams = bind.execute(led_by, {"sv": sv_id}).scalars().all() if sv_id is not None else []
         scope = "team:" + ",".join(str(t) for t in teams) if teams else "office"
-        bind.execute(sa.text("UPDATE kaigo_batches SET scope = :scope WHERE id = :id"), {"scope": scope, "id": batch_id})
+        bind.execute(sa.text("UPDATE kaigo_batches SET scope = :s WHERE id = :id"), {"s": scope, "id": batch_id})
     _foreign_keys(on=False)
     with op.batch_alter_table("kaigo_batches") as batch:
         batch.alter_column("scope", existing_type=sa.String(200), nullable=False)
