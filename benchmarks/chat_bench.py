@@ -94,7 +94,7 @@ def bench_turn(rounds: int, embed_model: str) -> dict:
     svc = ChatService(settings, engine)
     for q in QUESTIONS[:5]:  # warm-up: index load, MeCab
         svc.ask(cw_id, q)
-    totals, parts = [], {"search_ms": [], "compose_ms": [], "office_ms": []}
+    totals, parts = [], {"answer_ms": [], "office_ms": []}
     for _ in range(rounds):
         for q in QUESTIONS:
             t = time.perf_counter()

@@ -237,8 +237,7 @@ def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | Non
     """Vectors for the new version: copied from the previous one where the passage is unchanged."""
     if not settings.dense_enabled:
         return None, "密ベクトル検索は設定で無効です（語彙検索のみ）"
-    from kb_bot.index.dense import DenseStore, DenseUnavailable, Embedder
-    from kb_bot.index.nodes import index_text
+    from kb_bot.index.dense import DenseUnavailable, Embedder, build_vectors
 
     try:
         embedder = Embedder.load(settings.embed_model, settings.embed_query_prefix,
@@ -247,26 +246,12 @@ def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | Non
         note = f"注意: {e}。語彙検索（BM25）のみで索引を作成しました"
         print(note, file=sys.stderr)
         return None, note
-    wanted = {p.id: p for p in passages}
-    if prev is not None and prev.dense_model == embedder.name:
-        shutil.copytree(prev.path / "chroma", staged / "chroma")
-        store = DenseStore(staged / "chroma")
-        prev_text = {p.id: p.text for p in prev.passages}
-        stale = {i for i, t in prev_text.items() if i not in wanted or wanted[i].text != t}
-        store.delete(sorted(stale))
-        todo = [p for p in passages if p.id not in prev_text or p.id in stale]
-    else:
-        store = DenseStore(staged / "chroma")
-        todo = passages
-    if todo:
-        vectors = embedder.embed_documents([index_text(p) for p in todo], progress=progress)
-        store.add([p.id for p in todo], vectors)
-    return {"model": embedder.name, "dim": embedder.dim, "count": store.count()}, ""
+    return build_vectors(staged, passages, prev, embedder, progress), ""
 
 
 def _smoke_check(staged: Path, report: ChangeReport) -> None:
     """The built version must open, hold what was counted, and find a few of its own passages."""
-    from kb_bot.index.lexical import JapaneseBM25Retriever
+    from kb_bot.index.lexical import LexicalRanker
     from kb_bot.index.nodes import index_text
 
     version = IndexVersion(staged)
@@ -276,14 +261,14 @@ def _smoke_check(staged: Path, report: ChangeReport) -> None:
     if not version.passages:
         return
     config = TokenizerConfig(**version.manifest["tokenizer"])
-    retriever = JapaneseBM25Retriever(version.nodes, version.lexical, JapaneseTokenizer(config))
+    ranker = LexicalRanker(version.ids, version.lexical, JapaneseTokenizer(config))
     step = max(1, len(version.passages) // 5)
     for pos in range(0, len(version.passages), step)[:5]:
         # Its own full text must rank it within the first ten; ties count in its favour, so corpora with
         # duplicated passages (one notice printed in two books) still pass. What this catches is a broken
         # index: tokens, BM25 matrix and passage list out of step.
         p = version.passages[pos]
-        scores = retriever.score_all(index_text(p))
+        scores = ranker.score_all(index_text(p))
         if scores[pos] <= 0 or int((scores > scores[pos]).sum()) >= 10:
             raise IngestFailed(f"索引の検査に失敗しました（「{p.label}」を検索で見つけられません）")
     if version.dense_model and version.dense_store().count() != expected:

@@ -35,10 +35,18 @@ LAW_ALIASES = {
 }
 _LAW_NAMES = "|".join(sorted(LAW_ALIASES, key=len, reverse=True))
 
+_UNIT = r"(?:%|割|分|厘|円|万|千|百|億|年|か月|ヶ月|カ月|箇月|月|週|日|時間|時|歳|才|代|人|名|世帯|回|件|個|枚|倍|点|度|階|号|頁|ページ)"
+"""What a number is counting when it is not an article: 「78条の40%」「63条の3万円」「5年」."""
+_NOT_COUNT = rf"(?![\d.,]|\s*{_UNIT})"
 _ARTICLE = re.compile(
-    rf"(?P<law>{_LAW_NAMES})?\s*第?(?P<art>\d{{1,3}})(?:条(?:の(?P<sub>\d{{1,2}}))?"
-    rf"(?:\s*第?(?P<para>\d{{1,2}})項)?|(?=\D|$))"
+    rf"(?P<law>{_LAW_NAMES})?\s*第?(?P<art>\d{{1,3}})(?:条(?:の(?P<sub>\d{{1,2}}){_NOT_COUNT})?"
+    rf"(?:\s*第?(?P<para>\d{{1,2}})項)?|(?=\D|$){_NOT_COUNT})"
 )
+_PAIR = re.compile(
+    rf"(?<![\d.,\-の問第(])(?P<first>(?P<law>{_LAW_NAMES})?\s*第?(?P<a>\d{{1,3}})条?){_NOT_COUNT}"
+    rf"\s*(?:か|・|/|と|or|、)\s*(?P<second>(?:{_LAW_NAMES})?\s*第?(?P<b>\d{{1,3}})(?!条の\d){_NOT_COUNT}条?)"
+)
+"""Two articles written as a pair without 条: 「63か78か」「63・78」「法63/78」."""
 _QA = re.compile(r"問\s*(?P<ch>\d{1,2})\s*[-の]\s*(?P<no>\d{1,3})")
 _KACHO_QA = re.compile(r"(?:課長通知|課)\s*(?:の\s*)?問?\s*\(?\s*第\s*(?P<ch>\d{1,2})\s*の\s*(?P<no>\d{1,3})\s*\)?")
 _YOURYOU = re.compile(
@@ -79,6 +87,10 @@ def find_refs(question: str) -> list[Ref]:
     for m in _YOURYOU.finditer(q):
         parts = [p.strip() for p in re.split(r"[-の]", m["path"])]
         add(f"{_LAYER[m['layer']]}第" + "-".join(parts), m.span())
+    for m in _PAIR.finditer(q):
+        law = LAW_ALIASES[m["law"]] if m["law"] else DEFAULT_LAW
+        add(f"{law} 第{m['a']}条", m.span("first"))
+        add(f"{law} 第{m['b']}条", m.span("second"))
     for m in _ARTICLE.finditer(q):
         law_word, has_jo = m["law"], "条" in m.group(0)
         if not has_jo and law_word is None:

@@ -1,21 +1,26 @@
-"""Search the index in service: hybrid or lexical retrieval, reference boosting, confidence.
+"""Search the index in service: hybrid or lexical retrieval, reference boosting, confidence signals.
 
-:class:`Searcher` is the one entry point used by the CLI, the web app and the eval harness.
+:class:`Searcher` is the one search used by the answer path (kb_bot.answer.answer_question). The confidence
+is the calibrated model of kb_bot.confidence over the signals computed here.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from kb_bot.confidence import model_for
+from kb_bot.index import Ranking
+from kb_bot.index.lexical import top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
-from kb_bot.refs import find_refs
+from kb_bot.question import Question, analyse
 from kb_bot.settings import Settings
-from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 MODES = ("hybrid", "lexical", "dense")
@@ -48,6 +53,12 @@ class SearchResult:
     query_terms: list[str] = field(default_factory=list)
     sample: bool = False
     """Some hit comes from a document marked as the team's summary sample (manifest ``sample = true``)."""
+    signals: dict[str, float] = field(default_factory=dict)
+    """What the confidence was computed from (see kb_bot.confidence)."""
+    analysed: Question | None = None
+    """The question as analysed once (refs, tokens, topic), for the answer text and the checklist."""
+    term_weights: dict[str, float] = field(default_factory=dict)
+    """idf of each of the question's words in this index (unknown words weigh most)."""
 
 
 class Searcher:
@@ -99,18 +110,19 @@ class Searcher:
             return self._embedders.get(model)
 
     # -- search -------------------------------------------------------------------------------------
-    def search(self, question: str, k: int | None = None, as_of: str | None = None, mode: str | None = None) -> SearchResult:
-        from llama_index.core.schema import QueryBundle
+    def analyse(self, question: str) -> Question:
+        """The question analysed with this index's tokenizer (once; pass the result to :meth:`search`)."""
+        return analyse(question, self.tokenizer().analyze)
 
-        from kb_bot.index.lexical import JapaneseBM25Retriever
-
+    def search(self, question: str | Question, k: int | None = None, as_of: str | None = None,
+               mode: str | None = None) -> SearchResult:
+        q = question if isinstance(question, Question) else self.analyse(question)
         k = k or self.settings.top_k
         as_of = as_of or today()
         v = self.version()
         mask = v.in_force_mask(as_of)
-        tokenizer = self.tokenizer()
-        lexical = JapaneseBM25Retriever(v.nodes, v.lexical, tokenizer, similarity_top_k=CANDIDATES, mask=mask)
-        query = QueryBundle(question)
+        lex_all = np.where(mask, v.lexical.scores(q.terms), 0.0)
+        lex_ranked = top_k(v.ids, lex_all, CANDIDATES)
 
         requested = mode
         mode = mode or "hybrid"
@@ -118,56 +130,47 @@ class Searcher:
             raise ValueError(f"mode は {', '.join(MODES)} のいずれかです")
         embedder = self.dense_embedder(v) if mode in ("hybrid", "dense") else None
         notice = self._dense_notice.get(v.dense_model or "", "") if mode != "lexical" else ""
+        dense_ranked: Ranking = []
         if embedder is None:
             if requested in ("hybrid", "dense") and not notice:
                 notice = "この索引には密ベクトルがありません（語彙検索のみ）"
-            mode, ranked = "lexical", lexical.retrieve(query)
+            mode, ranked = "lexical", lex_ranked
         else:
-            from kb_bot.index.dense import DenseRetriever
-            from kb_bot.index.hybrid import HybridRetriever
+            from kb_bot.index.dense import DenseRanker
+            from kb_bot.index.hybrid import fuse_hybrid
 
-            allowed = {p.id for p, m in zip(v.passages, mask) if m}
-            dense = DenseRetriever({n.node_id: n for n in v.nodes}, v.dense_store(), embedder,
-                                   similarity_top_k=CANDIDATES, allowed=allowed)
+            dense = DenseRanker(v.dense_store(), embedder, v.in_force_ids(as_of))
+            dense_ranked = dense.rank(q.text, CANDIDATES)
             if mode == "dense":
-                ranked = dense.retrieve(query)
+                ranked = dense_ranked
             else:
                 s = self.settings
-                ranked = HybridRetriever(lexical, dense, s.fusion, s.rrf_k, s.dense_weight,
-                                         similarity_top_k=CANDIDATES).retrieve(query)
+                ranked = fuse_hybrid(lex_ranked, dense_ranked, s.fusion, s.rrf_k, s.dense_weight)[:CANDIDATES]
 
-        scores = {h.node.node_id: float(h.score or 0.0) for h in ranked}
-        top = max(scores.values(), default=0.0) or 1.0
-        final = {i: s / top for i, s in scores.items()}
+        top = max((sc for _, sc in ranked), default=0.0) or 1.0
+        final = {v.position[i]: sc / top for i, sc in ranked}
 
-        found = find_refs(question)
-        refs = [r.key for r in found]
         matched_refs: set[str] = set()
-        by_ref: dict[str, list[str]] = {}
-        lex_all: np.ndarray | None = None
-        for r in refs:
+        by_ref: dict[str, list[int]] = {}
+        lex_top = float(lex_all.max()) or 1.0
+        for r in q.ref_keys:
             positions = v.positions_for_ref(r)
             if positions:
                 matched_refs.add(r)
             for pos in positions:
                 if not mask[pos]:
                     continue
-                pid = v.passages[pos].id
-                if pid not in final:
-                    if lex_all is None:
-                        lex_all = lexical.score_all(question)
-                        lex_top = float(lex_all.max()) or 1.0
-                    final[pid] = float(lex_all[pos]) / lex_top
-                by_ref.setdefault(r, []).append(pid)
+                final.setdefault(pos, float(lex_all[pos]) / lex_top)
+                by_ref.setdefault(r, []).append(pos)
         # The best passage of each cited reference gets the full boost, its siblings half: a question naming
         # two articles then sees both articles first, not every paragraph of one of them.
         # The boost is full when the references are at least half of the question (「63条と78条の違いは」) and
         # shrinks with their share: in 「課税調査で…自動的に78条になる？」 the answer is rarely the article itself.
-        boost: dict[str, float] = {}
-        ref_boost = self.settings.ref_boost * _reference_share(question, found)
-        for ids in by_ref.values():
-            ids.sort(key=lambda i: -final[i])
-            for rank, i in enumerate(ids):
+        boost: dict[int, float] = {}
+        ref_boost = self.settings.ref_boost * q.ref_share
+        for positions in by_ref.values():
+            positions.sort(key=lambda i: -final[i])
+            for rank, i in enumerate(positions):
                 boost[i] = max(boost.get(i, 0.0), ref_boost * (1.0 if rank == 0 else 0.5))
         for i, b in boost.items():
             final[i] += b
@@ -175,36 +178,50 @@ class Searcher:
         order = sorted(final, key=lambda i: -final[i])[:k]
         hits = []
         for i in order:
-            p = v.passages[v.position[i]]
+            p = v.passages[i]
             period = v.periods.get(p.source, ("", ""))
             hits.append(Hit(p, round(final[i], 4), period, in_force(period, today())))
 
-        unigrams, bigrams = tokenizer.analyze(question)
-        # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts (eval/README.md)
-        confidence = self._coverage(v, unigrams + bigrams, hits[:3])
+        signals = {
+            # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts
+            "coverage": self._coverage(v, q.terms, hits[:3]),
+            "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0)) / _self_score(v, q.terms)),
+            "unknown_share": _unknown_share(v, q.terms),
+            "length": math.log1p(len(set(q.unigrams))),
+            "ref_matched": 1.0 if matched_refs else 0.0,
+            "ref_subject": q.ref_share if matched_refs else 0.0,
+        }
+        if dense_ranked:
+            signals["dense_max"] = dense_ranked[0][1]
+            lex5, dense5 = {i for i, _ in lex_ranked[:5]}, {i for i, _ in dense_ranked[:5]}
+            signals["agreement"] = len(lex5 & dense5) / 5
+        model = model_for(mode)
+        confidence = model.predict(signals)
+        threshold = self.settings.abstain_threshold
+        threshold = model.threshold if threshold is None else threshold
         reason = ""
-        if refs and not matched_refs:
-            reason = f"質問にある {'、'.join(refs)} は取り込まれた資料にありません"
+        if q.refs and not matched_refs:
+            reason = f"質問にある {'、'.join(q.ref_keys)} は取り込まれた資料にありません"
             confidence = 0.0
-        elif matched_refs:
-            confidence = max(confidence, 1.0)
         if not hits:
             reason = reason or "関連する記載が見つかりません"
-        abstained = not hits or confidence < self.settings.abstain_threshold
+        abstained = not hits or confidence < threshold
         if abstained and not reason:
             reason = "質問に十分に対応する記載が見つかりません"
         sample = any(v.docs[h.passage.source].meta.sample for h in hits)
-        return SearchResult(question, hits, round(confidence, 4), abstained, reason, mode,
-                            v.corpus_version(as_of), as_of, refs, notice, unigrams, sample)
+        return SearchResult(q.text, hits, round(confidence, 4), abstained, reason, mode,
+                            v.corpus_version(as_of), as_of, q.ref_keys, notice, list(q.unigrams), sample,
+                            {f: round(x, 4) for f, x in signals.items()}, q,
+                            {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)})
 
     @staticmethod
-    def _coverage(v: IndexVersion, unigrams: list[str], hits: list[Hit]) -> float:
+    def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit]) -> float:
         """Share of the question's weight (idf) that the best of ``hits`` contains; unknown words weigh most."""
-        terms = set(unigrams)
-        if not terms or not hits:
+        unique = set(terms)
+        if not unique or not hits:
             return 0.0
         idf = v.lexical.idf
-        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in terms}
+        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in unique}
         total = sum(weight.values())
         best = 0.0
         for h in hits:
@@ -213,11 +230,16 @@ class Searcher:
         return best
 
 
-def _reference_share(question: str, refs: list) -> float:  # noqa: ANN001 - list[kb_bot.refs.Ref]
-    """min(1, 2 × the share of the question's characters that its references take), 0 without references."""
-    if not refs:
+def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:
+    """Share of the question's weight (idf) carried by words and word pairs that occur in no passage."""
+    unique = set(terms)
+    if not unique:
         return 0.0
-    text = normalize(question)
-    letters = sum(1 for c in text if c.isalnum())
-    taken = sum(1 for r in refs for c in text[r.span[0]:r.span[1]] if c.isalnum())
-    return min(1.0, 2 * taken / max(letters, 1))
+    idf, unknown = v.lexical.idf, v.lexical.unknown_idf
+    return sum(unknown for t in unique if t not in idf) / sum(idf.get(t, unknown) for t in unique)
+
+
+def _self_score(v: IndexVersion, terms: Sequence[str]) -> float:
+    """The BM25 score of a passage of average length holding each question word once: Σ idf, a word the index
+    has never seen weighing as the rarest (so a question of unknown words has a low ratio, not a high one)."""
+    return sum(v.lexical.idf.get(t, v.lexical.unknown_idf) for t in terms) or 1.0

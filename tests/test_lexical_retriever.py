@@ -3,7 +3,7 @@
 from llama_index.core.schema import TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from kb_bot.index.lexical import JapaneseBM25Retriever
+from kb_bot.index.retrievers import JapaneseBM25Retriever
 
 NODES = [
     TextNode(id_="63", text="資力があるにもかかわらず保護を受けたときは、受けた保護金品に相当する金額の範囲内で返還しなければならない。"),

@@ -130,3 +130,10 @@ def test_doctor_reports_index_mode_and_packages(ingested, capsys):
 def test_doctor_without_index_says_what_to_do(home, capsys):
     assert main(["doctor"]) == 0
     assert "kb-bot ingest" in capsys.readouterr().out
+
+
+def test_text_output_says_when_the_checklist_is_partial(ingested, capsys):
+    assert main(["ask", "63条と78条の違いは"]) == 0
+    out = capsys.readouterr().out
+    assert "■ 第63条" in out
+    assert "※ 取得した根拠には次の判断基準の記載が見つからず" in out  # the mini corpus quotes none of the 78条 types

@@ -40,11 +40,6 @@ class ChatSettings:
     """A turn whose retrieval confidence is below this (but above the abstain threshold) is flagged."""
     flag_rules: tuple[str, ...] = ("abstained", "low_confidence", "grounding_failed", "topic_63_78", "amount")
     """Automatic reasons to send a turn to the SV queue (the CW can always ask for review)."""
-    topic_63_78_pattern: str = (
-        r"(63\s*条?|六十三).*(78\s*条?|七十八)|(78\s*条?|七十八).*(63\s*条?|六十三)"
-        r"|返還.{0,12}(か|と|or).{0,6}徴収|徴収.{0,12}(か|と).{0,6}返還|どちらの条"
-    )
-    """Questions about deciding 第63条 vs 第78条 (regex on the NFKC-normalised question)."""
     amount_pattern: str = r"いくら|何円|金額|額を(決|算|計)|額の(決|算|計)|額は|算定|計算|控除額|返還額|徴収額"
     """Questions about an amount (regex on the normalised question)."""
 
@@ -52,8 +47,6 @@ class ChatSettings:
     """An SV確認済み回答 is shown when this share of the question's weight matches its question."""
     office_max: int = 2
     """At most this many SV確認済み回答 per answer."""
-    checklist_k: int = 8
-    """Passages retrieved for a 63/78 or 自立更生費 question (the checklist draws on them)."""
 
     session_hours: float = 10.0
     """A login lasts this long (a working day)."""

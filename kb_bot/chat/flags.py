@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from kb_bot.chat.config import ChatSettings
+from kb_bot.question import topic_of
 
 FLAG_LABELS = {
     "cw_request": "CWが確認を依頼",
@@ -30,8 +31,9 @@ FLAG_LABELS = {
 }
 
 
-def is_63_78(question: str, cfg: ChatSettings) -> bool:
-    return bool(re.search(cfg.topic_63_78_pattern, unicodedata.normalize("NFKC", question)))
+def is_63_78(question: str) -> bool:
+    """The core's one definition of a 63/78 question (kb_bot.question.topic_of)."""
+    return topic_of(question) == "63_78"
 
 
 def is_amount(question: str, cfg: ChatSettings) -> bool:
@@ -58,7 +60,7 @@ def evaluate(
         flags.append("grounding_failed")
     if llm_error and "grounding_failed" in rules:
         flags.append("llm_error")
-    if "topic_63_78" in rules and is_63_78(question, cfg):
+    if "topic_63_78" in rules and is_63_78(question):
         flags.append("topic_63_78")
     if "amount" in rules and is_amount(question, cfg):
         flags.append("amount")

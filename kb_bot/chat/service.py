@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
-from kb_bot.answer import Answer, compose
+from kb_bot.answer import Answer, answer_question
 from kb_bot.chat import flags as flag_rules
 from kb_bot.chat import review
 from kb_bot.chat.config import ChatSettings, chat_settings
@@ -71,8 +71,6 @@ class ChatService:
 
     # -- asking -------------------------------------------------------------------------------------
     def ask(self, user_id: int, question: str) -> TurnResult:
-        from kb_bot.answer import checklist_topic
-
         question = question.strip()
         if not question:
             raise UserError("質問を入力してください")
@@ -82,15 +80,9 @@ class ChatService:
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
-        topic = checklist_topic(question)
-        k = max(cfg.checklist_k, self.settings.top_k) if topic else None
-        result = self.searcher.search(question, k=k)
-        timings["search_ms"] = _ms(time.perf_counter() - started)
-
-        t = time.perf_counter()
+        answer = answer_question(self.searcher, question)
         tokenizer = self.searcher.tokenizer()
-        answer = compose(result, tokenizer)
-        timings["compose_ms"] = _ms(time.perf_counter() - t)
+        timings["answer_ms"] = _ms(time.perf_counter() - started)
 
         private = Masker()  # personal data typed by the CW is stored, sent and shown to the SV only masked
         stored_question = private.mask(question)

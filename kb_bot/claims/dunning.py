@@ -8,7 +8,8 @@ separate internal list for letters, written elsewhere (never in or under the fol
 
 The files are written under temporary names, the export is recorded, and only then do they get their
 names; any failure (an unwritable folder, a database error, a rollback of the transaction) removes them, so
-the media never carries a file without its record.
+the media never carries a file without its record. A file name carries the export's id and a random
+part: SQLite hands the id of a rolled-back export out again, and a name must never repeat.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def export_dunning(
     export = DunningExport(actor=actor.username, as_of=as_of, row_count=0, letter_count=0, file_name="", sha256="")
     session.add(export)
     session.flush()
-    stem = f"{as_of:%Y%m%d}-{export.id:05d}"
+    stem = f"{as_of:%Y%m%d}-{export.id:05d}-{secrets.token_hex(4)}"
 
     messages = io.StringIO()
     w = csv.writer(messages, lineterminator="\r\n")

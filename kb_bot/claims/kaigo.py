@@ -19,7 +19,9 @@ Every row is checked first; one invalid row → a report of every problem and no
 Each valid, matched row becomes a draft per case: new or changed 加算 (普通), no 加算 with the reason
 (特別), 加算 ended (switched to 特別). Unmatched rows are reported. The drafts are decided per case — by
 the case's CW, or by the SV for the whole batch (``[claims] kaigo_approval``) — and each decision is
-stored (append-only) with its notice data. The same file imported again changes nothing (file hash).
+stored (append-only) with its notice data. A file is imported once per scope (file hash + scope): an
+administrator's import covers the office, an SV's the teams they lead, so each team's SV can import the
+office-wide file for their team, and the same file again for the same teams changes nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kb_bot import audit
@@ -41,7 +44,7 @@ from kb_bot.claims.cases import ClaimsError, can_manage, csv_records, decode_csv
 from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.models import Case, KaigoBatch, KaigoDecision, KaigoDraft
 from kb_bot.claims.money import check_yen
-from kb_bot.users import PermissionDenied, Role, User, can_see, require_role, visible_user_ids
+from kb_bot.users import PermissionDenied, Role, Team, User, can_see, require_role, visible_user_ids
 
 MONTH_COLUMNS = ("4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月")
 COLUMNS = ("ケース番号", "被保険者番号", "氏名", "生年月日", "年度", "徴収方法", "特別徴収開始月", *MONTH_COLUMNS)
@@ -96,6 +99,30 @@ class ImportResult:
     drafts: list[KaigoDraft] = field(default_factory=list)
     unchanged: int = 0
     superseded: int = 0
+    covered: int = 0
+    """Rows of the importer's cases left alone: an earlier import of the file already covered their team."""
+    earlier: list[KaigoBatch] = field(default_factory=list)
+    """The earlier imports of the same file (other teams)."""
+
+
+OFFICE_SCOPE = "office"
+
+
+def _scope_teams(scope: str) -> set[int] | None:
+    """The team ids a batch's scope covers; None for the whole office."""
+    if scope == OFFICE_SCOPE:
+        return None
+    return {int(t) for t in scope.removeprefix("team:").split(",")}
+
+
+def _import_teams(session: Session, actor: User) -> set[int] | None:
+    """What an import by ``actor`` covers: an administrator the whole office (None), an SV the teams they lead."""
+    if actor.role == Role.ADMIN:
+        return None
+    teams = set(session.scalars(select(Team.id).where(Team.sv_user_id == actor.id)))
+    if not teams:
+        raise ClaimsError(f"{actor.username} は班を担当していないため取り込めません（管理者が班のSVに設定するか、管理者が取り込みます）")
+    return teams
 
 
 def fiscal_months(year: int) -> list[str]:
@@ -249,13 +276,21 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
     require_role(actor, Role.SV, Role.ADMIN)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    existing = session.scalar(select(KaigoBatch).where(KaigoBatch.file_sha256 == digest))
-    if existing is not None:
-        return ImportResult(existing, already_imported=True)
+    teams = _import_teams(session, actor)
+    earlier = list(session.scalars(select(KaigoBatch).where(KaigoBatch.file_sha256 == digest).order_by(KaigoBatch.id)))
+    covered: set[int] = set()
+    for b in earlier:
+        b_teams = _scope_teams(b.scope)
+        if b_teams is None:
+            return ImportResult(b, already_imported=True)
+        covered |= b_teams
+        if teams is not None and teams <= covered:
+            return ImportResult(b, already_imported=True)
     rows = parse_file(data, path.name)
 
     batch = KaigoBatch(
         file_sha256=digest,
+        scope=OFFICE_SCOPE if teams is None else "team:" + ",".join(str(t) for t in sorted(teams - covered)),
         file_name=path.name,
         imported_by=actor.username,
         row_count=len(rows),
@@ -263,8 +298,11 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
         unmatched=[],
     )
     session.add(batch)
-    session.flush()
-    result = ImportResult(batch, already_imported=False)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ClaimsError(f"{path.name} は同じ範囲で同時に取り込まれました。もう一度実行すると取込済みと表示されます") from None
+    result = ImportResult(batch, already_imported=False, earlier=earlier)
     unmatched: list[dict[str, Any]] = []
     for row in rows:
         case = session.scalar(select(Case).where(Case.case_number == row.case_number))
@@ -282,6 +320,9 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
             unmatched.append(
                 {"row": row.row, "case_number": row.case_number, "name": row.name, "reason": OTHER_TEAM}
             )
+            continue
+        if case.cw.team_id in covered:
+            result.covered += 1
             continue
         if case.closed_on is not None:
             unmatched.append(
@@ -356,6 +397,8 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
         {
             "file": path.name,
             "sha256": digest,
+            "scope": batch.scope,
+            "covered_by_earlier": result.covered,
             "rows": len(rows),
             "drafts": len(result.drafts),
             "unchanged": result.unchanged,
@@ -543,6 +586,16 @@ def late_change(draft: KaigoDraft, decision_date: dt.date) -> LateChange | None:
     return LateChange(
         tuple(m for m, _ in late), sum(d for _, d in late if d > 0), -sum(d for _, d in late if d < 0)
     )
+
+
+def late_change_notice(draft: KaigoDraft, decision_date: dt.date) -> str:
+    """The late-decision flag as one line for a person ('' when the change is on time): what
+    ``kb-bot kaigo decide`` / ``approve-batch`` print after an approval, and what the app shows beside a
+    draft for the decision date entered (before or after approving)."""
+    late = late_change(draft, decision_date)
+    if late is None:
+        return ""
+    return f"注意: 下書き {draft.id}（ケース {draft.case.case_number}）: {late.message()}"
 
 
 def late_change_audit(draft: KaigoDraft, decision_date: dt.date, approved: bool) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from kb_bot.claims.calendar import add_months, add_years, parse_month
 from kb_bot.claims.config import ClaimsSettings
+from kb_bot.claims.money import MAX_YEN
 from kb_bot.errors import UserError
 
 NEW_EVENT_ID = sys.maxsize
@@ -525,11 +526,17 @@ def _need(data: Mapping[str, Any], key: str, label: str) -> Any:
     return value
 
 
+MAX_INSTALLMENTS = 600
+"""The most monthly installments one plan may have (50 years); more is a typing error, not a plan."""
+
+
 def _money(value: Any, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise LedgerError(f"{label}は円単位の整数で指定してください（{value!r}）")
     if value <= 0:
         raise LedgerError(f"{label}は1円以上にしてください（{value}）")
+    if value > MAX_YEN:
+        raise LedgerError(f"{label} {value:,}円 は上限 {MAX_YEN:,}円 を超えています。桁を確認してください")
     return value
 
 
@@ -865,6 +872,8 @@ def monthly_schedule(
 
     Each due date is moved by ``roll`` (the next business day) — a due date is the resident's deadline.
     """
+    if count > MAX_INSTALLMENTS:
+        raise LedgerError(f"分納回数 {count} 回は多すぎます（上限 {MAX_INSTALLMENTS} 回 = 50年）")
     if count < 1 or total < count:
         raise LedgerError(f"分納回数 {count} 回では {total:,}円 を1円以上ずつに分けられません")
     base, rest = divmod(total, count)

@@ -128,12 +128,17 @@ class DunningExportRow(Base):
 
 
 class KaigoBatch(Base):
-    """One imported premium file; its hash makes a re-import of the same file a no-op."""
+    """One import of a premium file for a scope (migration ``0005_kaigo_import_scope``): an administrator's
+    covers the office, an SV's the teams they lead. The file's hash and the scope make a second import of the
+    same file for the same teams a no-op, while another team's SV can still import it for their team."""
 
     __tablename__ = "kaigo_batches"
+    __table_args__ = (UniqueConstraint("file_sha256", "scope", name="uq_kaigo_batches_file_sha256_scope"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(200))
+    """``office`` (every case), or ``team:1,3``: the teams (ids, ascending) the import covered."""
     file_name: Mapped[str] = mapped_column(String(300))
     imported_by: Mapped[str] = mapped_column(String(100))
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

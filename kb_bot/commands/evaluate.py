@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="どれかのセットが目標（Recall@5・MRR@10・控える判断・免責文、法令セットは誤って控えた率）を"
                         "満たさなければ終了コード 1")
     p.add_argument("-q", "--quiet", action="store_true", help="進捗バーを出さない")
+    p.add_argument("--fit-confidence", action="store_true",
+                   help="dev split だけで確信度モデルを学習し kb_bot/data/confidence.json に保存する"
+                        "（--gold 省略時は eval/gold.jsonl・gold2.jsonl と法令セット。--mode lexical / hybrid / all）")
     p.set_defaults(func=_eval)
 
 
@@ -73,6 +76,9 @@ def _gold_sets(paths: list[Path]) -> list:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
+
+    if args.fit_confidence:
+        return _fit_confidence(args, settings)
 
     from kb_bot.evaluation.gold import GoldError
     from kb_bot.evaluation.report import write_suite_report
@@ -115,6 +121,36 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             if run is None or any(t["met"] is False for t in run["targets"].values()):
                 return 1
     return 0
+
+
+def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
+    from kb_bot.evaluation.calibrate import Source, fit_confidence, markdown
+    from kb_bot.evaluation.gold import GoldError
+    from kb_bot.evaluation.runner import EvalError
+    from kb_bot.evaluation.suite import law_set
+
+    paths = args.gold or [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]
+    with_law = args.law_set if args.law_set is not None else args.gold is None
+    corpus = tuple(args.corpus or [_find(p) for p in DEFAULT_CORPUS])
+    modes = ["lexical", "hybrid"] if args.mode == "all" else [args.mode]
+    with tempfile.TemporaryDirectory(prefix="kb-bot-lawset-") as tmp:
+        try:
+            sources = [Source(s.gold, corpus) for s in _gold_sets(paths)]
+            if with_law:
+                law = law_set(Path(tmp))
+                sources.append(Source(law.gold, tuple(law.corpus or ())))
+            report = fit_confidence(settings, sources, modes, progress=not args.quiet)
+        except (GoldError, EvalError) as e:
+            print(f"エラー: {e}", file=sys.stderr)
+            return 2 if isinstance(e, GoldError) else 1
+    text = markdown(report)
+    out = args.out or Path("eval/reports") / "confidence-dev"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "confidence.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0 if report["saved"] else 1
 
 
 def _summary(suite: dict) -> str:

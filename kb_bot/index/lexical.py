@@ -1,4 +1,4 @@
-"""BM25 over fugashi tokens (bm25s), plugged into llama-index as a retriever."""
+"""BM25 over fugashi tokens (bm25s), without llama-index (its retriever wrapper: kb_bot.index.retrievers)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from kb_bot.index import Ranking
 from kb_bot.tokenize import JapaneseTokenizer
 
 
@@ -53,37 +52,28 @@ class LexicalIndex:
         return self.bm25.get_scores(known)
 
 
-class JapaneseBM25Retriever(BaseRetriever):
-    """BM25 retriever for Japanese text; llama-index's stock BM25Retriever scores Japanese as zero.
-
-    ``mask`` (one bool per node) limits results, e.g. to the documents in force on a date.
-    """
+class LexicalRanker:
+    """BM25 ranking of a version's passages; ``mask`` (one bool per passage) limits results, e.g. to the
+    documents in force on a date. ``ids`` are the passage ids in index order."""
 
     def __init__(
-        self,
-        nodes: Sequence[TextNode],
-        index: LexicalIndex,
-        tokenizer: JapaneseTokenizer,
-        similarity_top_k: int = 10,
-        mask: np.ndarray | None = None,
+        self, ids: Sequence[str], index: LexicalIndex, tokenizer: JapaneseTokenizer, mask: np.ndarray | None = None
     ) -> None:
-        super().__init__()
-        self._nodes, self._index, self._tokenizer = list(nodes), index, tokenizer
-        self.similarity_top_k, self.mask = similarity_top_k, mask
-
-    @classmethod
-    def from_nodes(cls, nodes: Sequence[TextNode], similarity_top_k: int = 10) -> JapaneseBM25Retriever:
-        tokenizer = JapaneseTokenizer()
-        index = LexicalIndex.build([tokenizer(n.get_content()) for n in nodes])
-        return cls(nodes, index, tokenizer, similarity_top_k)
+        self.ids, self.index, self.tokenizer, self.mask = ids, index, tokenizer, mask
 
     def score_all(self, query: str) -> np.ndarray:
-        scores = self._index.scores(self._tokenizer(query))
+        """BM25 score of every passage (0 where masked out), in index order."""
+        scores = self.index.scores(self.tokenizer(query))
         return scores if self.mask is None else np.where(self.mask, scores, 0.0)
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        scores = self.score_all(query_bundle.query_str)
-        k = min(self.similarity_top_k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k else []
-        ranked = sorted(top, key=lambda i: -scores[i])
-        return [NodeWithScore(node=self._nodes[i], score=float(scores[i])) for i in ranked if scores[i] > 0]
+    def rank(self, query: str, k: int) -> Ranking:
+        return top_k(self.ids, self.score_all(query), k)
+
+
+def top_k(ids: Sequence[str], scores: np.ndarray, k: int) -> Ranking:
+    """The ``k`` best positive scores as (id, score), best first."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    return [(ids[i], float(scores[i])) for i in sorted(top, key=lambda i: -scores[i]) if scores[i] > 0]

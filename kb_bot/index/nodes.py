@@ -1,10 +1,13 @@
-"""Passages as llama-index nodes, and the text that the indexes see for a passage."""
+"""The text that the indexes see for a passage, and passages as llama-index nodes (imported only when asked)."""
 
 from __future__ import annotations
 
-from llama_index.core.schema import TextNode
+from typing import TYPE_CHECKING
 
 from kb_bot.passage import Passage
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
 
 _META_KEYS = ("collection", "title", "label", "source", "page", "part")
 
@@ -15,6 +18,8 @@ def index_text(p: Passage) -> str:
 
 
 def to_node(p: Passage) -> TextNode:
+    from llama_index.core.schema import TextNode
+
     meta = {k: getattr(p, k) for k in _META_KEYS}
     meta["headings"] = " / ".join(p.headings)
     return TextNode(id_=p.id, text=p.text, metadata=meta)

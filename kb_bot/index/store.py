@@ -122,6 +122,8 @@ class IndexVersion:
             raise IndexUnavailable(f"索引 {path} を読み込めません（{e}）。kb-bot index rollback で前の版に戻してください") from e
         self.name: str = self.manifest["name"]
         self._masks: dict[str, np.ndarray] = {}
+        self._live_ids: dict[str, frozenset[str]] = {}
+        self._dense_store = None
         self._ref_positions: dict[str, list[int]] = {}
 
     @cached_property
@@ -136,6 +138,11 @@ class IndexVersion:
     @cached_property
     def tokens(self) -> list[list[str]]:
         return [r["tokens"] for r in self._rows]
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """Passage ids in index order (the order of BM25 scores)."""
+        return [p.id for p in self.passages]
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -157,6 +164,7 @@ class IndexVersion:
 
     @cached_property
     def nodes(self) -> list:
+        """The passages as llama-index ``TextNode``s, built (and llama-index imported) on first use only."""
         from kb_bot.index.nodes import to_node
 
         return [to_node(p) for p in self.passages]
@@ -166,9 +174,12 @@ class IndexVersion:
         return (self.manifest.get("dense") or {}).get("model")
 
     def dense_store(self):  # noqa: ANN201 - DenseStore, imported lazily
-        from kb_bot.index.dense import DenseStore
+        """The version's vector store, opened once."""
+        if self._dense_store is None:
+            from kb_bot.index.dense import DenseStore
 
-        return DenseStore(self.path / "chroma")
+            self._dense_store = DenseStore(self.path / "chroma")
+        return self._dense_store
 
     def in_force_mask(self, as_of: str | None = None) -> np.ndarray:
         as_of = as_of or today()
@@ -176,6 +187,13 @@ class IndexVersion:
             live = {s for s, period in self.periods.items() if in_force(period, as_of)}
             self._masks[as_of] = np.array([p.source in live for p in self.passages], dtype=bool)
         return self._masks[as_of]
+
+    def in_force_ids(self, as_of: str | None = None) -> frozenset[str]:
+        """Ids of the passages in force on ``as_of`` (today by default), memoised like the mask."""
+        as_of = as_of or today()
+        if as_of not in self._live_ids:
+            self._live_ids[as_of] = frozenset(i for i, m in zip(self.ids, self.in_force_mask(as_of)) if m)
+        return self._live_ids[as_of]
 
     def positions_for_ref(self, key: str) -> list[int]:
         """Positions of the passages whose label answers to the reference ``key`` (memoised)."""

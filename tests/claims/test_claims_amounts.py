@@ -58,3 +58,15 @@ def test_a_huge_premium_refuses_the_whole_file(session, office, tmp_path):
     assert err.value.problems == [f"3行目: 4月 の保険料額 {10**23:,}円 は上限 1,000,000,000円 を超えています。桁を確認してください"]
     session.rollback()
     assert session.scalar(select(func.count()).select_from(KaigoBatch)) == 0
+
+
+def test_the_ledger_refuses_a_huge_amount_that_bypasses_the_parsers():
+    from ledger_helpers import assessed_claim
+
+    from kb_bot.claims.ledger import Kind, LedgerError, monthly_schedule
+
+    ledger = assessed_claim()
+    with pytest.raises(LedgerError, match="収納額 .*上限 1,000,000,000円"):
+        ledger.add(Kind.PAYMENT, ledger.events[-1].on, amount=10**23, route="counter")
+    with pytest.raises(LedgerError, match="分納回数 1000000000 回は多すぎます"):
+        monthly_schedule(100_000, ledger.events[-1].on, 10**9, lambda d: d)

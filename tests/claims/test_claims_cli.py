@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -313,7 +314,8 @@ def test_dunning_export_cli(kb, tmp_path):
     )
     assert code == 0 and "（1 件）" in out and "手紙で" in out
     files = sorted(p.name for p in (tmp_path / "media").iterdir())
-    assert files == ["messages-20250701-00001.csv", "messages-20250701-00001.csv.sha256"]
+    assert len(files) == 2 and re.fullmatch(r"messages-20250701-00001-[0-9a-f]{8}\.csv", files[0])
+    assert files[1] == files[0] + ".sha256"
     line = (tmp_path / "media" / files[0]).read_text(encoding="utf-8").splitlines()[1].split(",")
     assert line[:5] == ["09012345678", "DUN01", "2025-05-30", "50000", "中央市 収納係 03-0000-0000"]
     letters = list((tmp_path / "home" / "exports").iterdir())

@@ -57,16 +57,38 @@ def test_a_rolled_back_export_removes_its_files(session, office, claims, tmp_pat
     assert list((tmp_path / "media").iterdir()) == [] and list((tmp_path / "letters").iterdir()) == []
 
 
-def test_an_existing_file_of_an_unrecorded_export_is_never_overwritten(session, office, claims, tmp_path):
+def test_an_existing_file_of_an_unrecorded_export_is_never_overwritten(session, office, claims, tmp_path, monkeypatch):
+    monkeypatch.setattr("kb_bot.claims.dunning.secrets.token_hex", lambda n: "0" * 2 * n)  # a name already taken
     media = tmp_path / "media"
     media.mkdir()
-    stray = media / f"messages-{AS_OF:%Y%m%d}-00001.csv"
+    stray = media / f"messages-{AS_OF:%Y%m%d}-00001-00000000.csv"
     stray.write_text("left by an export that was never recorded")
     with pytest.raises(ClaimsError, match="すでにあります"):
         export_dunning(session, office.sv1, AS_OF, media, tmp_path / "letters", office.cfg)
     session.rollback()
     assert stray.read_text() == "left by an export that was never recorded"
     assert sorted(p.name for p in media.iterdir()) == [stray.name]
+
+
+def test_export_names_never_repeat_after_a_failed_export(session, office, claims, tmp_path):
+    """SQLite gives a rolled-back export's id to the next one; its files (here kept from a run killed
+    between naming them and the commit) must not block the next export nor share its name."""
+    media = tmp_path / "media"
+    failed = export_dunning(session, office.sv1, AS_OF, media, tmp_path / "letters", office.cfg)
+    kept = {p: p.read_bytes() for p in (failed.path, failed.checksum_path)}
+    session.rollback()
+    for path, data in kept.items():
+        path.write_bytes(data)
+    result = export_dunning(session, office.sv1, AS_OF, media, tmp_path / "letters", office.cfg)
+    session.commit()
+    assert result.path.name != failed.path.name
+    assert sorted(p.name for p in media.iterdir()) == sorted(
+        [failed.path.name, failed.checksum_path.name, result.path.name, result.checksum_path.name]
+    )
+    assert session.scalars(select(DunningExport.file_name)).all() == [result.path.name]
+    again = export_dunning(session, office.sv1, AS_OF, media, tmp_path / "letters", office.cfg)
+    session.commit()
+    assert len({failed.path.name, result.path.name, again.path.name}) == 3
 
 
 def test_an_unwritable_media_folder_is_one_line_from_the_command_line(kb, tmp_path):

@@ -3,7 +3,9 @@
 import pytest
 
 from kb_bot.refs import find_refs
-from kb_bot.search import Searcher, _reference_share
+from kb_bot.question import reference_share
+from kb_bot.search import Searcher
+from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 
@@ -25,7 +27,7 @@ def test_cw_spellings_rewrite_shorthand_and_the_typo():
     ("保険金の申告はどうしたらいいか", 0.0),
 ])
 def test_reference_share(question, share):
-    assert _reference_share(question, find_refs(question)) == pytest.approx(share, abs=0.01)
+    assert reference_share(normalize(question), find_refs(question)) == pytest.approx(share, abs=0.01)
 
 
 def test_articles_first_only_when_the_question_is_about_them(home, mini_corpus, settings):

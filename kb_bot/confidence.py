@@ -1,0 +1,108 @@
+"""Calibrated confidence: a small logistic model over retrieval signals, one per retrieval mode.
+
+The signals (computed by :class:`kb_bot.search.Searcher` for every question):
+
+- ``coverage`` — share of the question's weight (idf) found in the best of the top 3 passages;
+- ``bm25_ratio`` — the top BM25 score over the question's self-score (what a passage holding each of the
+  question's words once, at average length, would score), capped at 2;
+- ``unknown_share`` — share of the question's weight carried by words and word pairs found in no passage;
+- ``length`` — log(1 + the number of distinct words of the question): a long case description covers less
+  of itself in any one passage than a short question does;
+- ``ref_matched`` — 1 when a reference in the question (第63条, 問13-5) names passages of the index;
+- ``ref_subject`` — ``ref_matched`` × how much of the question the references are (1 when they are its
+  subject, small when one is mentioned in passing);
+- ``dense_max`` — the best cosine of the dense retriever (hybrid only);
+- ``agreement`` — share of the lexical top 5 that is also in the dense top 5 (hybrid only).
+
+The models are data (``kb_bot/data/confidence.json``: features, standardisation, coefficients, threshold,
+what they were fitted on and when), fitted on the dev split by ``kb-bot eval --fit-confidence``
+(:mod:`kb_bot.evaluation.calibrate`) and loaded once. The reference coefficients are fitted non-negative, so
+a matched reference raises the confidence; it is capped at :data:`CEILING`, never 1.0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kb_bot.errors import UserError
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
+FEATURES = {
+    "lexical": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject"),
+    "hybrid": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject", "dense_max",
+               "agreement"),
+}
+"""The signals each mode's model reads (``dense`` mode uses the hybrid model)."""
+CEILING = 0.99
+"""The most confidence any answer gets: a retrieved passage is evidence, never certainty."""
+NON_NEGATIVE = ("ref_matched", "ref_subject")
+"""Signals whose coefficient may not be negative: a matched reference never lowers the confidence."""
+
+
+class ConfidenceModelMissing(UserError):
+    """No usable confidence model file; the message says how to make one."""
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    mode: str
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    """Below this confidence the answer abstains (chosen on dev: see kb_bot.evaluation.calibrate)."""
+    fitted_on: dict = field(default_factory=dict)
+    fitted_at: str = ""
+
+    def predict(self, signals: Mapping[str, float]) -> float:
+        z = self.intercept + sum(c * (signals.get(f, 0.0) - m) / s
+                                 for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
+        return min(CEILING, 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ConfidenceModel:
+        return cls(d["mode"], tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]), tuple(d["coef"]),
+                   float(d["intercept"]), float(d["threshold"]), dict(d.get("fitted_on", {})), d.get("fitted_at", ""))
+
+
+@cache
+def load_models(path: Path = DEFAULT_PATH) -> dict[str, ConfidenceModel]:
+    """The models in ``path`` by mode (read once per path)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {mode: ConfidenceModel.from_dict(m) for mode, m in data["models"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ConfidenceModelMissing(
+            f"確信度モデル {path} を読み込めません（{e}）。kb-bot eval --fit-confidence で作り直してください") from e
+
+
+def model_for(mode: str, path: Path = DEFAULT_PATH) -> ConfidenceModel:
+    """The model of ``mode``; hybrid and dense fall back to the lexical model until a hybrid one is fitted
+    (their signals include the lexical ones)."""
+    models = load_models(path)
+    if mode != "lexical" and "hybrid" in models:
+        return models["hybrid"]
+    return models["lexical"]
+
+
+def save_models(models: Mapping[str, ConfidenceModel], path: Path = DEFAULT_PATH) -> None:
+    """Write ``models``, keeping the file's models of other modes; the next :func:`load_models` re-reads."""
+    try:
+        kept = dict(load_models(path))
+    except ConfidenceModelMissing:
+        kept = {}
+    kept.update(models)
+    data = {"format": 1, "note": "kb-bot eval --fit-confidence で作成（dev split のみで学習）",
+            "models": {mode: m.to_dict() for mode, m in sorted(kept.items())}}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    load_models.cache_clear()

@@ -1,0 +1,88 @@
+"""A question analysed once: normalised text, references, tokens, topic, the point it asks about.
+
+Search, confidence, the answer text and the checklist all read the same :class:`Question`, so they never
+disagree on what was asked. :func:`topic_of` is the one definition of "is this a 63/78 (or 自立更生費)
+question" — the chat's SV flag and the checklist both call it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kb_bot.refs import Ref, find_refs
+from kb_bot.text import normalize
+
+TOPICS = ("63_78", "jiritsu")
+
+_RETURN_WORDS = re.compile(r"返還金|費用返還|返還義務|返還決定")
+_COLLECT_WORDS = re.compile(r"徴収金|費用徴収|不正受給|徴収決定")
+_EITHER = re.compile(r"返還.{0,12}(?:か|と|or|・).{0,6}徴収|徴収.{0,12}(?:か|と|or|・).{0,6}返還|どちらの条")
+_JIRITSU = re.compile(r"自立更[生正]")
+
+# The asked point: a word the answer must keep when a passage has it (端数, 5年, 暦日 …).
+_POINT_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|割|円|万円|年|か月|ヶ月|日|回)")
+_POINT_WORDS = re.compile(
+    r"端数|暦日|日割|期限|時効|上限|下限|利息|延滞金|分納|一括|起算|免責|控除|充当|加算|減額|猶予|不服|審査請求|"
+    r"申出|同意|書面|口頭|様式|決裁|ケース診断会議"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    """As typed (stripped)."""
+    normalized: str
+    refs: tuple[Ref, ...]
+    ref_share: float
+    """min(1, 2 × the share of the question's letters its references take): 1.0 when the references are the
+    subject (「63条と78条の違いは」), small when one is mentioned in passing (「課税調査で…78条になる？」)."""
+    unigrams: tuple[str, ...]
+    bigrams: tuple[str, ...]
+    topic: str
+    """``63_78`` / ``jiritsu`` / '' (see :func:`topic_of`)."""
+    points: tuple[str, ...]
+    """Literal points asked about (「端数」「5年」), kept in the answer when a passage has them."""
+
+    @property
+    def ref_keys(self) -> list[str]:
+        return [r.key for r in self.refs]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.unigrams + self.bigrams
+
+
+def analyse(text: str, analyze: Callable[[str], tuple[list[str], list[str]]]) -> Question:
+    """``analyze`` is the index's tokenizer (:meth:`kb_bot.tokenize.JapaneseTokenizer.analyze`)."""
+    text = text.strip()
+    q = normalize(text)
+    refs = tuple(find_refs(q))
+    unigrams, bigrams = analyze(text)
+    points = tuple(dict.fromkeys(m.group(0).replace(" ", "") for p in (_POINT_NUMBER, _POINT_WORDS)
+                                 for m in p.finditer(q)))
+    return Question(text, q, refs, reference_share(q, refs), tuple(unigrams), tuple(bigrams),
+                    topic_of(q, refs), points)
+
+
+def topic_of(question: str, refs: tuple[Ref, ...] | list[Ref] | None = None) -> str:
+    """``63_78`` when the question names both sides (第63条/返還金 and 第78条/徴収金/不正受給, or 「返還か
+    徴収か」), else ``jiritsu`` for 自立更生費 (also the frequent mistyping 自立更正), else ''."""
+    q = normalize(question)
+    keys = [r.key for r in (find_refs(q) if refs is None else refs)]
+    has63 = any(re.fullmatch(r"生活保護法 第63条(第\d+項)?", k) for k in keys) or bool(_RETURN_WORDS.search(q))
+    has78 = any(re.fullmatch(r"生活保護法 第78条(第\d+項)?", k) for k in keys) or bool(_COLLECT_WORDS.search(q))
+    if (has63 and has78) or _EITHER.search(q):
+        return "63_78"
+    if _JIRITSU.search(q):
+        return "jiritsu"
+    return ""
+
+
+def reference_share(normalized: str, refs: tuple[Ref, ...] | list[Ref]) -> float:
+    if not refs:
+        return 0.0
+    letters = sum(1 for c in normalized if c.isalnum())
+    taken = sum(1 for r in refs for c in normalized[r.span[0]:r.span[1]] if c.isalnum())
+    return min(1.0, 2 * taken / max(letters, 1))

@@ -1,0 +1,145 @@
+"""The confidence model: persisted as data and loaded, fitted on dev rows, a matched reference raises it
+without saturating it, and fitting on a gold set's dev split saves a model with what it was fitted on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kb_bot.confidence import (
+    CEILING,
+    FEATURES,
+    ConfidenceModelMissing,
+    load_models,
+    model_for,
+    save_models,
+)
+from kb_bot.errors import UserError
+from kb_bot.evaluation.calibrate import fit, fit_model
+from kb_bot.search import Searcher
+
+@pytest.fixture
+def indexed(settings, mini_corpus):  # noqa: ANN001, ANN201 - the mini corpus indexed under a temporary home
+    from ingest.pipeline import ingest
+
+    ingest(mini_corpus, settings, progress=False)
+    return settings
+
+
+TYPICAL = {"coverage": 0.35, "bm25_ratio": 0.3, "unknown_share": 0.4, "ref_matched": 0.0, "ref_subject": 0.0}
+
+
+def rows(n: int = 40) -> list[dict]:
+    """Answerable rows cover the question well, unanswerable ones do not; every 4th has a matched reference
+    and is unanswerable (so an unconstrained fit would learn a negative reference coefficient)."""
+    out = []
+    for i in range(n):
+        answerable = i % 4 != 3
+        cov = 0.2 + 0.6 * ((i * 7) % 10) / 10 if answerable else 0.1 + 0.3 * ((i * 3) % 10) / 10
+        ref = 1.0 if i % 4 == 3 else 0.0
+        out.append({"answerable": answerable, "forced_zero": False,
+                    "signals": {"coverage": cov, "bm25_ratio": cov / 2, "unknown_share": 1 - cov,
+                                "ref_matched": ref, "ref_subject": ref}})
+    return out
+
+
+def test_the_shipped_models_are_fitted_on_dev_and_load() -> None:
+    for mode in ("lexical", "hybrid"):
+        m = model_for(mode)
+        assert set(m.features) <= set(FEATURES["hybrid"])
+        assert 0.0 < m.threshold < 1.0
+        assert m.fitted_on["split"] == "dev" and m.fitted_on["answerable"] < m.fitted_on["items"]
+        assert m.fitted_at
+    assert model_for("lexical").features == FEATURES["lexical"]
+
+
+def test_a_matched_reference_raises_confidence_but_never_to_one() -> None:
+    for mode in ("lexical", "hybrid"):
+        m = model_for(mode)
+        base = {**TYPICAL, "dense_max": 0.5, "agreement": 0.4}
+        with_ref = {**base, "ref_matched": 1.0, "ref_subject": 1.0}
+        assert m.predict(base) < m.predict(with_ref) <= CEILING
+        in_passing = {**base, "ref_matched": 1.0, "ref_subject": 0.1}
+        assert m.predict(in_passing) <= m.predict(with_ref)
+        perfect = {"coverage": 1.0, "bm25_ratio": 2.0, "unknown_share": 0.0, "ref_matched": 1.0, "ref_subject": 1.0,
+                   "dense_max": 1.0, "agreement": 1.0}
+        assert m.predict(perfect) == CEILING < 1.0
+
+
+def test_reference_coefficients_are_fitted_non_negative() -> None:
+    m = fit_model(rows(), "lexical")
+    coef = dict(zip(m.features, m.coef))
+    assert coef["ref_matched"] >= 0 and coef["ref_subject"] >= 0
+    assert coef["coverage"] > 0
+
+
+def test_models_are_saved_as_data_and_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "confidence.json"
+    lexical = fit(rows(), "lexical")
+    save_models({"lexical": lexical}, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["models"]["lexical"]["features"] == list(FEATURES["lexical"])
+    assert load_models(path)["lexical"] == lexical
+    assert load_models(path)["lexical"].predict(TYPICAL) == lexical.predict(TYPICAL)
+    # saving another mode keeps the first
+    hybrid_rows = [{**r, "signals": {**r["signals"], "dense_max": 0.5, "agreement": 0.2}} for r in rows()]
+    save_models({"hybrid": fit(hybrid_rows, "hybrid")}, path)
+    assert set(load_models(path)) == {"lexical", "hybrid"}
+    assert model_for("dense", path).mode == "hybrid"
+
+
+def test_a_missing_model_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfidenceModelMissing, match="--fit-confidence") as e:
+        load_models(tmp_path / "none.json")
+    assert isinstance(e.value, UserError)
+
+
+def test_search_confidence_with_a_matched_reference(indexed) -> None:  # noqa: ANN001
+    s = Searcher(indexed)
+    named = s.search("63条と78条の違いは")
+    assert named.signals["ref_matched"] == 1.0 and named.signals["ref_subject"] == 1.0
+    assert 0.5 < named.confidence < 1.0
+    missing = s.search("生活保護法第150条の手続は")
+    assert missing.abstained and missing.confidence == 0.0 and "第150条" in missing.reason
+
+
+GOLD = [
+    ("a1", "63条と78条の違いは", ["生活保護法 第63条"]),
+    ("a2", "自立更正費で冷蔵庫を買った分は引けるか", ["問13-5"]),
+    ("a3", "保険金を申告せずに使ってしまった", ["問13-21"]),
+    ("a4", "資産と能力の活用は保護の要件か", ["生活保護法 第4条"]),
+    ("a5", "不正な手段で受けた保護費の徴収", ["生活保護法 第78条"]),
+    ("a6", "保護金品の交付の際に徴収金を差し引く申出", ["生活保護法 第78条の2"]),
+    ("a7", "返還額から家電の購入費を控除できるか", ["問13-5"]),
+    ("a8", "急迫の場合に資力があったときの返還", ["生活保護法 第63条"]),
+    ("a9", "不正受給の徴収額に上乗せはあるか", ["生活保護法 第78条"]),
+    ("a10", "保険金の受領から発覚までの保護費の扱い", ["問13-21"]),
+    ("u1", "道路交通法の反則金の納付期限はいつまでか", []),
+    ("u2", "児童手当の支給月はいつか", []),
+    ("u3", "マイナンバーカードの更新手続", []),
+    ("u4", "介護タクシーの運賃の上限はいくらか", []),
+    ("u5", "国民年金の保険料免除の申請先", []),
+]
+
+
+def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_path: Path) -> None:  # noqa: ANN001
+    from kb_bot.evaluation.calibrate import Source, fit_confidence
+    from kb_bot.evaluation.gold import load_gold
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": i, "question": q, "labels": labels, "category": "x",
+                                        "answerable": bool(labels), "split": "dev"}, ensure_ascii=False) + "\n"
+                            for i, q, labels in GOLD), encoding="utf-8")
+    path = tmp_path / "confidence.json"
+    report = fit_confidence(settings, [Source(load_gold(gold), tuple(mini_corpus))], ["lexical", "hybrid"], path=path,
+                            progress=False)
+    assert report["saved"] == str(path)
+    assert "skipped" in report["models"]["hybrid"]  # no dense model in this test environment
+    lexical = report["models"]["lexical"]
+    assert lexical["items"] == 15 and lexical["answerable"] == 10
+    assert lexical["resplits"]["seeds"] == 20
+    assert set(lexical["by_gold"]) == {str(gold)}
+    saved = load_models(path)["lexical"]
+    assert saved.fitted_on["items"] == 15 and saved.threshold == lexical["threshold"]

@@ -1,0 +1,77 @@
+"""The llama-index-free retrieval core, its llama-index wrappers, and the fast command-line path."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb_bot.cli import main
+from kb_bot.index.hybrid import fuse, fuse_hybrid
+from kb_bot.index.lexical import top_k
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_weighted_fusion_normalises_each_side_then_weighs_it():
+    lexical = [("a", 12.0), ("b", 6.0), ("c", 0.0)]
+    dense = [("c", 0.9), ("b", 0.5), ("d", 0.1)]
+    fused = dict(fuse_hybrid(lexical, dense, "weighted", 60, dense_weight=0.25))
+    assert fused == pytest.approx({"a": 0.75, "b": 0.375 + 0.25 * 0.5, "c": 0.25, "d": 0.0})
+    assert [i for i, _ in fuse_hybrid(lexical, dense, "weighted", 60, 0.25)][:2] == ["a", "b"]
+
+
+def test_rrf_ignores_scores_and_adds_reciprocal_ranks():
+    fused = dict(fuse([[("a", 100.0), ("b", 1.0)], [("b", 0.2), ("a", 0.1)]], "rrf", rrf_k=1))
+    assert fused == pytest.approx({"a": 1 / 2 + 1 / 3, "b": 1 / 3 + 1 / 2})
+    with pytest.raises(ValueError, match="unknown fusion"):
+        fuse([[("a", 1.0)]], "max")
+
+
+def test_top_k_keeps_positive_scores_best_first():
+    import numpy as np
+
+    assert top_k(["a", "b", "c", "d"], np.array([0.5, 0.0, 2.0, 1.0]), 3) == [("c", 2.0), ("d", 1.0), ("a", 0.5)]
+    assert top_k(["a", "b"], np.array([0.0, 0.0]), 2) == []
+    assert top_k([], np.array([]), 5) == []
+
+
+def test_ask_never_imports_llama_index(home, mini_corpus, capsys):
+    assert main(["ingest", *map(str, mini_corpus)]) == 0
+    capsys.readouterr()
+    probe = ("import sys, runpy; sys.argv = ['kb-bot', 'ask', '--json', '63条と78条の違いは']\n"
+             "try:\n    runpy.run_module('kb_bot.cli', run_name='__main__')\nexcept SystemExit as e:\n"
+             "    assert e.code == 0, e.code\n"
+             "print(sorted(m for m in sys.modules if m.startswith('llama_index')))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.splitlines()
+    assert json.loads(out[0])["citations"]
+    assert out[-1] == "[]"
+
+
+def test_llama_index_retrievers_wrap_the_cores(home, mini_corpus, capsys, monkeypatch):
+    from kb_bot.index.dense import USE_MODEL
+    from kb_bot.index.retrievers import DenseRetriever, HybridRetriever, JapaneseBM25Retriever
+    from kb_bot.search import Searcher
+    from kb_bot.settings import load_settings
+
+    monkeypatch.setenv("KB_BOT_EMBED_MODEL", USE_MODEL)
+    assert main(["ingest", *map(str, mini_corpus)]) == 0
+    capsys.readouterr()
+    searcher = Searcher(load_settings())
+    v = searcher.version()
+    lexical = JapaneseBM25Retriever(v.nodes, v.lexical, searcher.tokenizer(), similarity_top_k=6)
+    dense = DenseRetriever({n.node_id: n for n in v.nodes}, v.dense_store(), searcher.dense_embedder(v),
+                           similarity_top_k=6)
+    hybrid = HybridRetriever(lexical, dense, "weighted", dense_weight=0.3, similarity_top_k=3)
+    question = "家電を買った分を返すお金から引いてもらえるか"
+    lex_ids = [h.node.node_id for h in lexical.retrieve(question)]
+    assert lex_ids == [i for i, _ in lexical.ranker.rank(question, 6)]
+    assert [h.node.node_id for h in dense.retrieve(question)] == [i for i, _ in dense.ranker.rank(question, 6)]
+    expected = fuse_hybrid(lexical.ranker.rank(question, 6), dense.ranker.rank(question, 6), "weighted", 60, 0.3)[:3]
+    got = hybrid.retrieve(question)
+    assert [h.node.node_id for h in got] == [i for i, _ in expected]
+    assert [h.score for h in got] == pytest.approx([s for _, s in expected])
+    assert [h.node.metadata["label"] for h in got] == [v.passages[v.position[i]].label for i, _ in expected]

@@ -1,0 +1,68 @@
+"""The question analysed once: the one topic definition, references, the asked point, the reference share."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb_bot.chat.config import ChatSettings
+from kb_bot.chat.flags import evaluate
+from kb_bot.question import analyse, topic_of
+from kb_bot.tokenize import JapaneseTokenizer
+
+TOPICS = [
+    ("63条と78条の違いは", "63_78"),
+    ("法63と法78のどちらを適用するか", "63_78"),
+    ("63か78か迷っている", "63_78"),
+    ("法63/78の判断", "63_78"),
+    ("返還金と徴収金のどちらになるか", "63_78"),
+    ("不正受給か返還金かの判断", "63_78"),
+    ("返還か徴収か", "63_78"),
+    ("自立更生費として認められるもの", "jiritsu"),
+    ("自立更正費で冷蔵庫", "jiritsu"),
+    ("第78条の2の申出とは", ""),
+    ("63条の返還額の決め方", ""),
+    ("78条の40%の加算", ""),
+    ("世帯分離の要件", ""),
+]
+
+
+@pytest.mark.parametrize(("question", "topic"), TOPICS)
+def test_topic(question: str, topic: str) -> None:
+    assert topic_of(question) == topic
+
+
+@pytest.mark.parametrize(("question", "topic"), TOPICS)
+def test_the_chat_flag_uses_the_same_topic(question: str, topic: str) -> None:
+    flagged = "topic_63_78" in evaluate(question, ChatSettings(flag_rules=("topic_63_78",)), abstained=False,
+                                        confidence=1.0)
+    assert flagged is (topic == "63_78")
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> JapaneseTokenizer:
+    return JapaneseTokenizer()
+
+
+def test_analyse_once(tokenizer: JapaneseTokenizer) -> None:
+    q = analyse(" ６３条と７８条の違いは ", tokenizer.analyze)
+    assert q.text == "６３条と７８条の違いは" and q.normalized == "63条と78条の違いは"
+    assert q.ref_keys == ["生活保護法 第63条", "生活保護法 第78条"]
+    assert q.topic == "63_78"
+    assert q.ref_share == 1.0  # the references are the subject
+    assert "違い" in q.unigrams and q.terms == q.unigrams + q.bigrams
+
+
+def test_a_reference_in_passing_has_a_small_share(tokenizer: JapaneseTokenizer) -> None:
+    q = analyse("課税調査で給与収入の未申告が分かったら、それだけで自動的に78条になるのでしょうか", tokenizer.analyze)
+    assert q.ref_keys == ["生活保護法 第78条"]
+    assert 0 < q.ref_share < 0.3
+
+
+@pytest.mark.parametrize(("question", "points"), [
+    ("返還額の端数はどう処理する", ["端数"]),
+    ("返還金の時効は5年で合ってる？", ["5年", "時効"]),
+    ("加算は40%まで？", ["40%", "加算"]),
+    ("世帯分離の要件", []),
+])
+def test_asked_points(tokenizer: JapaneseTokenizer, question: str, points: list[str]) -> None:
+    assert list(analyse(question, tokenizer.analyze).points) == points
