@@ -27,6 +27,18 @@ _POINT_WORDS = re.compile(
     r"端数|暦日|日割|期限|時効|上限|下限|利息|延滞金|分納|一括|起算|免責|控除|充当|加算|減額|猶予|不服|審査請求|"
     r"申出|同意|書面|口頭|様式|決裁|ケース診断会議"
 )
+# What kind of number a question asks for («いくら» → an amount in yen …) and how a passage would state it.
+_ASKED_NUMBERS = (
+    ("円", re.compile(r"いくら|幾ら|何円|金額は|額は"), re.compile(r"[0-9〇一二三四五六七八九十百千万,]+\s*円")),
+    ("日", re.compile(r"何日"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*日")),
+    ("年", re.compile(r"何年"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*年")),
+    ("か月", re.compile(r"何[かヶカケ箇]月"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*[かヶカケ箇]月")),
+    ("割合", re.compile(r"何%|何パーセント|何割|[率割]合?は"), re.compile(r"[0-9]\s*(?:%|パーセント)|[0-9〇一二三四五六七八九十]割|分の")),
+    ("人", re.compile(r"何人"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*人")),
+    ("回", re.compile(r"何回"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*回")),
+)
+_PHRASE = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ffー々]{3,}")
+"""A run of three or more kanji/katakana: the question's noun phrases (児童扶養手当, 所得制限限度額)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,10 @@ class Question:
     """``63_78`` / ``jiritsu`` / '' (see :func:`topic_of`)."""
     points: tuple[str, ...]
     """Literal points asked about (「端数」「5年」), kept in the answer when a passage has them."""
+    asked_numbers: tuple[str, ...] = ()
+    """Kinds of number the question asks for (円 for 「いくら」, 年 for 「何年」 …), see :func:`states_asked_number`."""
+    phrases: tuple[str, ...] = ()
+    """The question's noun phrases (runs of 3+ kanji/katakana), see :func:`missing_phrase_share`."""
 
     @property
     def ref_keys(self) -> list[str]:
@@ -62,8 +78,24 @@ def analyse(text: str, analyze: Callable[[str], tuple[list[str], list[str]]]) ->
     unigrams, bigrams = analyze(text)
     points = tuple(dict.fromkeys(m.group(0).replace(" ", "") for p in (_POINT_NUMBER, _POINT_WORDS)
                                  for m in p.finditer(q)))
+    asked = tuple(kind for kind, ask, _ in _ASKED_NUMBERS if ask.search(q))
+    phrases = tuple(dict.fromkeys(m.group(0) for m in _PHRASE.finditer(q)))
     return Question(text, q, refs, reference_share(q, refs), tuple(unigrams), tuple(bigrams),
-                    topic_of(q, refs), points)
+                    topic_of(q, refs), points, asked, phrases)
+
+
+def states_asked_number(question: Question, passage_text: str) -> bool:
+    """Does ``passage_text`` (normalised) state a number of every kind the question asks for? A question asking
+    「いくら」 is not answered by a passage holding no amount in yen (the 葬祭扶助 article has no 基準額)."""
+    kinds = {kind: stated for kind, _, stated in _ASKED_NUMBERS}
+    return all(kinds[k].search(passage_text) for k in question.asked_numbers)
+
+
+def missing_phrase_share(question: Question, passage_text: str) -> float:
+    """Share of the question's noun-phrase letters (:attr:`Question.phrases`) not found verbatim in
+    ``passage_text`` (normalised): 0 when every phrase is there, 1 when none is."""
+    total = sum(len(p) for p in question.phrases)
+    return sum(len(p) for p in question.phrases if p not in passage_text) / total if total else 0.0
 
 
 def topic_of(question: str, refs: tuple[Ref, ...] | list[Ref] | None = None) -> str:

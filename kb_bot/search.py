@@ -19,8 +19,9 @@ from kb_bot.index import Ranking
 from kb_bot.index.lexical import top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
-from kb_bot.question import Question, analyse
+from kb_bot.question import Question, analyse, missing_phrase_share, states_asked_number
 from kb_bot.settings import Settings
+from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 MODES = ("hybrid", "lexical", "dense")
@@ -190,6 +191,7 @@ class Searcher:
             "length": math.log1p(len(set(q.unigrams))),
             "ref_matched": 1.0 if matched_refs else 0.0,
             "ref_subject": q.ref_share if matched_refs else 0.0,
+            **_answer_shape(v, q, hits[:3]),
         }
         if dense_ranked:
             signals["dense_max"] = dense_ranked[0][1]
@@ -228,6 +230,15 @@ class Searcher:
             doc = set(v.tokens[v.position[h.passage.id]])
             best = max(best, sum(w for t, w in weight.items() if t in doc) / total)
         return best
+
+
+def _answer_shape(v: IndexVersion, q: Question, hits: list[Hit]) -> dict[str, float]:
+    """Signals of an out-of-scope question whose words the corpus shares (児童扶養手当, 葬祭扶助の基準額):
+    ``asked_number_missing`` — the question asks for a number (いくら, 何年, 何%) that none of the top passages
+    states; ``phrase_missing`` — share of the question's noun phrases that none of the top passages holds."""
+    text = normalize("\n".join(h.passage.text for h in hits))
+    return {"asked_number_missing": 0.0 if states_asked_number(q, text) else 1.0,
+            "phrase_missing": missing_phrase_share(q, text)}
 
 
 def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:
