@@ -120,7 +120,7 @@ def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confide
 
 def test_noun_phrases_the_passages_lack_count_against_the_answer(indexed) -> None:  # noqa: ANN001
     s = Searcher(indexed)
-    held = s.search("費用返還義務の範囲")
+    held = s.search("保護金品に相当する額の範囲")
     assert held.signals["phrase_missing"] == 0.0
     other = s.search("児童扶養手当の所得制限の範囲")
     assert other.signals["phrase_missing"] == 1.0
