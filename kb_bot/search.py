@@ -122,7 +122,7 @@ class Searcher:
         as_of = as_of or today()
         v = self.version()
         mask = v.in_force_mask(as_of)
-        lex_all = np.where(mask, v.lexical.scores(q.terms), 0.0)
+        lex_all = np.where(mask, v.lexical.scores(q.terms + q.book_terms), 0.0)
         lex_ranked = top_k(v.ids, lex_all, CANDIDATES)
 
         requested = mode
@@ -185,7 +185,7 @@ class Searcher:
 
         signals = {
             # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts
-            "coverage": self._coverage(v, q.terms, hits[:3]),
+            "coverage": self._coverage(v, q.terms, hits[:3], q.book_terms),
             "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0)) / _self_score(v, q.terms)),
             "unknown_share": _unknown_share(v, q.terms),
             "length": math.log1p(len(set(q.unigrams))),
@@ -217,18 +217,19 @@ class Searcher:
                             {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)})
 
     @staticmethod
-    def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit]) -> float:
-        """Share of the question's weight (idf) that the best of ``hits`` contains; unknown words weigh most."""
+    def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit], book_terms: Sequence[str] = ()) -> float:
+        """Share of the question's weight (idf) that the best of ``hits`` contains; unknown words weigh most. The
+        books' words for the question's own (``book_terms``) count as extra cover, never as more to cover."""
         unique = set(terms)
         if not unique or not hits:
             return 0.0
         idf = v.lexical.idf
-        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in unique}
-        total = sum(weight.values())
+        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in unique | set(book_terms)}
+        total = sum(weight[t] for t in unique)
         best = 0.0
         for h in hits:
             doc = set(v.tokens[v.position[h.passage.id]])
-            best = max(best, sum(w for t, w in weight.items() if t in doc) / total)
+            best = max(best, min(1.0, sum(w for t, w in weight.items() if t in doc) / total))
         return best
 
 

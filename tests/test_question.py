@@ -98,3 +98,11 @@ def test_missing_phrases_are_weighted_by_length(tokenizer: JapaneseTokenizer) ->
     assert missing_phrase_share(q, "児童扶養手当の所得制限") == 0.0
     assert missing_phrase_share(q, "関係のない記載") == 1.0
     assert missing_phrase_share(analyse("いつまで？", tokenizer.analyze), "何でも") == 0.0
+
+
+def test_a_date_is_not_a_number_of_days_or_years(tokenizer: JapaneseTokenizer) -> None:
+    days = analyse("所定給付日数は何日？", tokenizer.analyze)
+    assert not states_asked_number(days, "令和6年3月28日付けの通知による")
+    assert states_asked_number(days, "申請から14日以内に決定する")
+    years = analyse("時効は何年？", tokenizer.analyze)
+    assert not states_asked_number(years, "2024年に改正された")
