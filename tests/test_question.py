@@ -59,7 +59,7 @@ def test_a_reference_in_passing_has_a_small_share(tokenizer: JapaneseTokenizer) 
 
 
 @pytest.mark.parametrize(("question", "points"), [
-    ("返還額の端数はどう処理する", ["端数"]),
+    ("返還額の端数はどう処理する", ["端数", "円未満", "切り捨て"]),  # and how the books say it
     ("返還金の時効は5年で合ってる？", ["5年", "時効"]),
     ("加算は40%まで？", ["40%", "加算"]),
     ("世帯分離の要件", []),
