@@ -50,6 +50,9 @@ BOOK_WORDS = (
               _OTHER_KASAN),
     # 端数 (rounding) is written as what happens to it: 円未満を切り捨て.
     BookWords(re.compile(r"端数|切り?捨て|切り?上げ|1円未満"), ("端数", "円未満", "切り捨て")),
+    # A statute's 罰則 are its 懲役/拘禁刑 and 罰金; a CW's 引っ越し is the books' 転居.
+    BookWords(re.compile(r"罰則|刑罰"), ("懲役", "拘禁刑", "罰金")),
+    BookWords(re.compile(r"引っ?越"), ("転居",)),
 )
 """A short fixed list of office wording, like the tokenizer's spelling table (kb_bot.tokenize); measured on dev."""
 
