@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kb_bot.premise import without_dates
 from kb_bot.refs import Ref, find_refs
 from kb_bot.text import normalize
 
@@ -66,8 +67,6 @@ _ASKED_NUMBERS = (
     ("人", re.compile(r"何人"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*人")),
     ("回", re.compile(r"何回"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*回")),
 )
-_DATE = re.compile(r"(?:令和|平成|昭和|大正)[0-9元〇一二三四五六七八九十]+年|[0-9]{4}年|[0-9〇一二三四五六七八九十]+月[0-9〇一二三四五六七八九十]+日")
-"""A date (令和6年, 2024年, 3月28日) states no number of years or days."""
 _PHRASE = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ffー々]{3,}")
 """A run of three or more kanji/katakana: the question's noun phrases (児童扶養手当, 所得制限限度額)."""
 
@@ -125,7 +124,7 @@ def states_asked_number(question: Question, passage_text: str) -> bool:
     """Does ``passage_text`` (normalised) state a number of every kind the question asks for? A question asking
     「いくら」 is not answered by a passage holding no amount in yen (the 葬祭扶助 article has no 基準額)."""
     kinds = {kind: stated for kind, _, stated in _ASKED_NUMBERS}
-    text = _DATE.sub("", passage_text) if question.asked_numbers else passage_text
+    text = without_dates(passage_text) if question.asked_numbers else passage_text
     return all(kinds[k].search(text) for k in question.asked_numbers)
 
 
