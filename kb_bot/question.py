@@ -47,7 +47,7 @@ class BookWords:
 _OTHER_KASAN = re.compile(r"(?:介護保険料|介保料|障害者|母子|児童養育|冬季|妊産婦|在宅患者|放射線障害者|生活扶助の|各種の?)加算")
 BOOK_WORDS = (
     # 法78's surcharge is 「上乗せ」 (100分の40) in the books; CWs call it 加算, 4割 or 40%.
-    BookWords(re.compile(r"加算|4割|40%|40パーセント"), ("上乗せ", "100分の40"), re.compile(r"78|不正受給|徴収"),
+    BookWords(re.compile(r"加算|4割|40%|40パーセント"), ("上乗せ", "100分の40"), re.compile(r"78|不正[受需]給|徴収"),
               _OTHER_KASAN),
     # 端数 (rounding) is written as what happens to it: 円未満を切り捨て.
     BookWords(re.compile(r"端数|切り?捨て|切り?上げ|1円未満"), ("端数", "円未満", "切り捨て")),
