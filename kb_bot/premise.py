@@ -11,14 +11,15 @@ from kb_bot.text import kanji_to_int
 
 _NUM = r"[0-9]+(?:\.[0-9]+)?|[〇一二三四五六七八九十百千]+"
 _QUANTITY = re.compile(
-    rf"(?P<den>100|百)分の(?P<pct>{_NUM})|(?P<n>{_NUM})\s*(?P<unit>%|パーセント|割|年|[かヶカケ箇]月|日)(?![前後目ぶ])"
+    rf"(?P<den>100|百)分の(?P<pct>{_NUM})|(?P<n>{_NUM})\s*(?P<unit>%|パーセント|割|年|[かヶカケ箇]月|日)(?![前後目ぶ度])"
 )
 _DAY = r"(?:[0-9〇一二三四五六七八九十]+月(?:[0-9〇一二三四五六七八九十]+日)?)?"
+_YEAR = r"[0-9元〇一二三四五六七八九十]+年"
 _DATE = re.compile(
-    rf"(?:令和|平成|昭和|大正)[0-9元〇一二三四五六七八九十]+年{_DAY}|[0-9]{{4}}年{_DAY}"
+    rf"(?:令和|平成|昭和|大正){_YEAR}{_DAY}(?:(?:から|〜|~|-){_YEAR}{_DAY})?|[0-9]{{4}}年{_DAY}"
     r"|[0-9〇一二三四五六七八九十]+年[0-9〇一二三四五六七八九十]+月|[0-9〇一二三四五六七八九十]+月[0-9〇一二三四五六七八九十]+日"
 )
-"""Dates (令和6年, 2024年4月, 3月28日) are not a number of years or days."""
+"""Dates (令和6年, 平成25年から27年, 2024年4月, 3月28日) are not a number of years or days."""
 
 
 def without_dates(text: str) -> str:
@@ -34,8 +35,8 @@ def _value(s: str) -> float:
 
 
 def quantities(text: str) -> list[tuple[str, float, str]]:
-    """(as written, value, unit) of every number of years, months, days or percent (not 3年前, 2日目) in ``text`` (normalised),
-    dates left out; 100分の40, 40% and 4割 are all (…, 40.0, '%')."""
+    """(as written, value, unit) of every number of years, months, days or percent in ``text`` (normalised), dates
+    and points in time (3年前, 2日目, 6年度) left out; 100分の40, 40% and 4割 are all (…, 40.0, '%')."""
     out = []
     for m in _QUANTITY.finditer(without_dates(text)):
         try:

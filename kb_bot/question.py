@@ -29,6 +29,7 @@ _POINT_WORDS = re.compile(
     r"申出|同意|書面|口頭|様式|決裁|ケース診断会議"
 )
 
+
 @dataclass(frozen=True)
 class BookWords:
     """How the books say what a CW asks in other words: ``cw`` in a question (where ``context`` also matches

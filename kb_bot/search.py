@@ -191,7 +191,7 @@ class Searcher:
             "length": math.log1p(len(set(q.unigrams))),
             "ref_matched": 1.0 if matched_refs else 0.0,
             "ref_subject": q.ref_share if matched_refs else 0.0,
-            **_answer_shape(v, q, hits[:3]),
+            **_answer_shape(q, hits[:3]),
         }
         if dense_ranked:
             signals["dense_max"] = dense_ranked[0][1]
@@ -233,7 +233,7 @@ class Searcher:
         return best
 
 
-def _answer_shape(v: IndexVersion, q: Question, hits: list[Hit]) -> dict[str, float]:
+def _answer_shape(q: Question, hits: list[Hit]) -> dict[str, float]:
     """Signals of an out-of-scope question whose words the corpus shares (児童扶養手当, 葬祭扶助の基準額):
     ``asked_number_missing`` — the question asks for a number (いくら, 何年, 何%) that none of the top passages
     states; ``phrase_missing`` — share of the question's noun phrases that none of the top passages holds."""

@@ -16,6 +16,7 @@ def test_quantities_read_percent_in_every_spelling_and_skip_dates() -> None:
     assert [(v, u) for _, v, u in quantities("5年間、五年、3か月、14日以内")] == [
         (5.0, "年"), (5.0, "年"), (3.0, "か月"), (14.0, "日")]
     assert quantities("令和6年3月28日付け、2024年4月1日から、平成26年7月") == []
+    assert quantities("平成25年から27年まで、令和6年度") == []
     assert quantities("3年前に転入、2日目に連絡") == []  # when something happened, not a rule's number
 
 
