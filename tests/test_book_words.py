@@ -89,3 +89,15 @@ def test_the_78_surcharge_asked_as_kasan_finds_the_article(searcher: Searcher) -
 def test_rounding_asked_as_hasuu_finds_the_passage_that_says_kirisute(searcher: Searcher) -> None:
     r = searcher.search("返還額の端数はどうする", mode="lexical")
     assert r.hits[0].passage.label == "問13-2"
+
+
+def test_the_books_words_cover_the_question_but_never_add_to_what_must_be_covered(searcher: Searcher) -> None:
+    r = searcher.search("徴収するときの4割", mode="lexical")
+    v, q = searcher.version(), r.analysed
+    assert q is not None and q.book_terms
+    without = Searcher._coverage(v, q.terms, r.hits[:3])
+    assert r.signals["coverage"] > without  # 上乗せ / 100分の40 in 第78条 stand in for 4割
+    assert r.signals["coverage"] <= 1.0
+    plain = searcher.search("障害者加算の要件", mode="lexical")  # no book words: coverage as before
+    assert plain.signals["coverage"] == pytest.approx(
+        Searcher._coverage(v, plain.analysed.terms, plain.hits[:3]), abs=1e-4)
