@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 from kb_bot import DISCLAIMER
 from kb_bot.passage import COLLECTIONS
+from kb_bot.premise import premise_note
 from kb_bot.question import Question, analyse, topic_of
 from kb_bot.refs import find_refs, label_matches
 from kb_bot.search import Searcher, SearchResult
-from kb_bot.text import split_sentences
+from kb_bot.text import normalize, split_sentences
 
 SAMPLE_NOTE = "この根拠は kb-bot 同梱のサンプル資料（チームが書いた要旨）で、公式の条文・通知ではありません"
 """Shown with an answer whose citations include a document marked ``sample = true`` in its manifest."""
@@ -73,6 +74,8 @@ class Answer:
     """The decision criteria found in the cited passages, each with its [n] (see :func:`checklist`)."""
     checklist_note: str = ""
     """For a 63/78 question: the known criteria the cited passages do not cover (the checklist is partial)."""
+    premise_note: str = ""
+    """A number the question states (時効は10年) that the quoted passages do not, naming theirs (kb_bot.premise)."""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -196,6 +199,7 @@ def compose(result: SearchResult, tokenizer, max_sentences: int = 3, from_top: i
     answer.used = sorted({n for *_, n in best})
     answer.checklist_title, answer.checklist, answer.checklist_note = checklist(q, citations)
     answer.used = sorted(set(answer.used) | {i.n for i in answer.checklist})
+    answer.premise_note = premise_note(q.normalized, (normalize(citations[n - 1].text) for n in answer.used))
     return answer
 
 

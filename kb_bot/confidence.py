@@ -11,6 +11,11 @@ The signals (computed by :class:`kb_bot.search.Searcher` for every question):
 - ``ref_matched`` — 1 when a reference in the question (第63条, 問13-5) names passages of the index;
 - ``ref_subject`` — ``ref_matched`` × how much of the question the references are (1 when they are its
   subject, small when one is mentioned in passing);
+- ``asked_number_missing`` — 1 when the question asks for a number (いくら → yen, 何年, 何日, 何%, 何人 …) that
+  none of the top 3 passages states: a near-domain question whose words the corpus shares (葬祭扶助の基準額)
+  but whose answer it does not hold;
+- ``phrase_missing`` — share of the question's noun phrases (runs of 3+ kanji/katakana: 所得制限限度額) that
+  none of the top 3 passages holds verbatim;
 - ``dense_max`` — the best cosine of the dense retriever (hybrid only);
 - ``agreement`` — share of the lexical top 5 that is also in the dense top 5 (hybrid only).
 
@@ -33,9 +38,10 @@ from kb_bot.errors import UserError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
 FEATURES = {
-    "lexical": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject"),
-    "hybrid": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject", "dense_max",
-               "agreement"),
+    "lexical": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject",
+                "asked_number_missing", "phrase_missing"),
+    "hybrid": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject",
+               "asked_number_missing", "phrase_missing", "dense_max", "agreement"),
 }
 """The signals each mode's model reads (``dense`` mode uses the hybrid model)."""
 CEILING = 0.99

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kb_bot.premise import without_dates
 from kb_bot.refs import Ref, find_refs
 from kb_bot.text import normalize
 
@@ -30,6 +31,48 @@ _POINT_WORDS = re.compile(
 
 
 @dataclass(frozen=True)
+class BookWords:
+    """How the books say what a CW asks in other words: ``cw`` in a question (where ``context`` also matches
+    and ``unless`` does not) is searched for as ``books`` as well."""
+
+    cw: re.Pattern[str]
+    books: tuple[str, ...]
+    context: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+
+    def applies(self, normalized: str) -> bool:
+        return bool(self.cw.search(normalized) and (self.context is None or self.context.search(normalized))
+                    and not (self.unless and self.unless.search(normalized)))
+
+
+_OTHER_KASAN = re.compile(r"(?:介護保険料|介保料|障害者|母子|児童養育|冬季|妊産婦|在宅患者|放射線障害者|生活扶助の|各種の?)加算")
+BOOK_WORDS = (
+    # 法78's surcharge is 「上乗せ」 (100分の40) in the books; CWs call it 加算, 4割 or 40%.
+    BookWords(re.compile(r"加算|4割|40%|40パーセント"), ("上乗せ", "100分の40"), re.compile(r"78|不正[受需]給|徴収"),
+              _OTHER_KASAN),
+    # 端数 (rounding) is written as what happens to it: 円未満を切り捨て.
+    BookWords(re.compile(r"端数|切り?捨て|切り?上げ|1円未満"), ("端数", "円未満", "切り捨て")),
+    # A statute's 罰則 are its 懲役/拘禁刑 and 罰金; a CW's 引っ越し is the books' 転居.
+    BookWords(re.compile(r"罰則|刑罰"), ("懲役", "拘禁刑", "罰金")),
+    BookWords(re.compile(r"引っ?越"), ("転居",)),
+)
+"""A short fixed list of office wording, like the tokenizer's spelling table (kb_bot.tokenize); measured on dev."""
+
+# What kind of number a question asks for («いくら» → an amount in yen …) and how a passage would state it.
+_ASKED_NUMBERS = (
+    ("円", re.compile(r"いくら|幾ら|何円|金額は|額は"), re.compile(r"[0-9〇一二三四五六七八九十百千万,]+\s*円")),
+    ("日", re.compile(r"何日"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*日")),
+    ("年", re.compile(r"何年"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*年")),
+    ("か月", re.compile(r"何[かヶカケ箇]月"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*[かヶカケ箇]月")),
+    ("割合", re.compile(r"何%|何パーセント|何割|[率割]合?は"), re.compile(r"[0-9]\s*(?:%|パーセント)|[0-9〇一二三四五六七八九十]割|分の")),
+    ("人", re.compile(r"何人"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*人")),
+    ("回", re.compile(r"何回"), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*回")),
+)
+_PHRASE = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ffー々]{3,}")
+"""A run of three or more kanji/katakana: the question's noun phrases (児童扶養手当, 所得制限限度額)."""
+
+
+@dataclass(frozen=True)
 class Question:
     text: str
     """As typed (stripped)."""
@@ -44,6 +87,13 @@ class Question:
     """``63_78`` / ``jiritsu`` / '' (see :func:`topic_of`)."""
     points: tuple[str, ...]
     """Literal points asked about (「端数」「5年」), kept in the answer when a passage has them."""
+    asked_numbers: tuple[str, ...] = ()
+    """Kinds of number the question asks for (円 for 「いくら」, 年 for 「何年」 …), see :func:`states_asked_number`."""
+    phrases: tuple[str, ...] = ()
+    """The question's noun phrases (runs of 3+ kanji/katakana), see :func:`missing_phrase_share`."""
+    book_terms: tuple[str, ...] = ()
+    """Terms of the books' words for what the question says in other words (:data:`BOOK_WORDS`, not already
+    among :attr:`terms`): searched for as well, and a passage holding them covers the question."""
 
     @property
     def ref_keys(self) -> list[str]:
@@ -60,10 +110,30 @@ def analyse(text: str, analyze: Callable[[str], tuple[list[str], list[str]]]) ->
     q = normalize(text)
     refs = tuple(find_refs(q))
     unigrams, bigrams = analyze(text)
-    points = tuple(dict.fromkeys(m.group(0).replace(" ", "") for p in (_POINT_NUMBER, _POINT_WORDS)
-                                 for m in p.finditer(q)))
+    books = [w for b in BOOK_WORDS if b.applies(q) for w in b.books]
+    points = tuple(dict.fromkeys([m.group(0).replace(" ", "") for p in (_POINT_NUMBER, _POINT_WORDS)
+                                  for m in p.finditer(q)] + [w for w in books if w not in q]))
+    known = set(unigrams) | set(bigrams)
+    book_terms = tuple(dict.fromkeys(t for w in books for part in analyze(w) for t in part if t not in known))
+    asked = tuple(kind for kind, ask, _ in _ASKED_NUMBERS if ask.search(q))
+    phrases = tuple(dict.fromkeys(m.group(0) for m in _PHRASE.finditer(q)))
     return Question(text, q, refs, reference_share(q, refs), tuple(unigrams), tuple(bigrams),
-                    topic_of(q, refs), points)
+                    topic_of(q, refs), points, asked, phrases, book_terms)
+
+
+def states_asked_number(question: Question, passage_text: str) -> bool:
+    """Does ``passage_text`` (normalised) state a number of every kind the question asks for? A question asking
+    「いくら」 is not answered by a passage holding no amount in yen (the 葬祭扶助 article has no 基準額)."""
+    kinds = {kind: stated for kind, _, stated in _ASKED_NUMBERS}
+    text = without_dates(passage_text) if question.asked_numbers else passage_text
+    return all(kinds[k].search(text) for k in question.asked_numbers)
+
+
+def missing_phrase_share(question: Question, passage_text: str) -> float:
+    """Share of the question's noun-phrase letters (:attr:`Question.phrases`) not found verbatim in
+    ``passage_text`` (normalised): 0 when every phrase is there, 1 when none is."""
+    total = sum(len(p) for p in question.phrases)
+    return sum(len(p) for p in question.phrases if p not in passage_text) / total if total else 0.0
 
 
 def topic_of(question: str, refs: tuple[Ref, ...] | list[Ref] | None = None) -> str:

@@ -19,8 +19,9 @@ from kb_bot.index import Ranking
 from kb_bot.index.lexical import top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
-from kb_bot.question import Question, analyse
+from kb_bot.question import Question, analyse, missing_phrase_share, states_asked_number
 from kb_bot.settings import Settings
+from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 MODES = ("hybrid", "lexical", "dense")
@@ -121,7 +122,7 @@ class Searcher:
         as_of = as_of or today()
         v = self.version()
         mask = v.in_force_mask(as_of)
-        lex_all = np.where(mask, v.lexical.scores(q.terms), 0.0)
+        lex_all = np.where(mask, v.lexical.scores(q.terms + q.book_terms), 0.0)
         lex_ranked = top_k(v.ids, lex_all, CANDIDATES)
 
         requested = mode
@@ -184,12 +185,13 @@ class Searcher:
 
         signals = {
             # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts
-            "coverage": self._coverage(v, q.terms, hits[:3]),
+            "coverage": self._coverage(v, q.terms, hits[:3], q.book_terms),
             "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0)) / _self_score(v, q.terms)),
             "unknown_share": _unknown_share(v, q.terms),
             "length": math.log1p(len(set(q.unigrams))),
             "ref_matched": 1.0 if matched_refs else 0.0,
             "ref_subject": q.ref_share if matched_refs else 0.0,
+            **_answer_shape(q, hits[:3]),
         }
         if dense_ranked:
             signals["dense_max"] = dense_ranked[0][1]
@@ -215,19 +217,29 @@ class Searcher:
                             {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)})
 
     @staticmethod
-    def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit]) -> float:
-        """Share of the question's weight (idf) that the best of ``hits`` contains; unknown words weigh most."""
+    def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit], book_terms: Sequence[str] = ()) -> float:
+        """Share of the question's weight (idf) that the best of ``hits`` contains; unknown words weigh most. The
+        books' words for the question's own (``book_terms``) count as extra cover, never as more to cover."""
         unique = set(terms)
         if not unique or not hits:
             return 0.0
         idf = v.lexical.idf
-        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in unique}
-        total = sum(weight.values())
+        weight = {t: idf.get(t, v.lexical.unknown_idf) for t in unique | set(book_terms)}
+        total = sum(weight[t] for t in unique)
         best = 0.0
         for h in hits:
             doc = set(v.tokens[v.position[h.passage.id]])
-            best = max(best, sum(w for t, w in weight.items() if t in doc) / total)
+            best = max(best, min(1.0, sum(w for t, w in weight.items() if t in doc) / total))
         return best
+
+
+def _answer_shape(q: Question, hits: list[Hit]) -> dict[str, float]:
+    """Signals of an out-of-scope question whose words the corpus shares (児童扶養手当, 葬祭扶助の基準額):
+    ``asked_number_missing`` — the question asks for a number (いくら, 何年, 何%) that none of the top passages
+    states; ``phrase_missing`` — share of the question's noun phrases that none of the top passages holds."""
+    text = normalize("\n".join(h.passage.text for h in hits))
+    return {"asked_number_missing": 0.0 if states_asked_number(q, text) else 1.0,
+            "phrase_missing": missing_phrase_share(q, text)}
 
 
 def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:

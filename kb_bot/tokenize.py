@@ -22,7 +22,8 @@ _STOP_LEMMAS = frozenset(
      "出来る", "思う", "教える", "下さる", "ござる", "です", "ます", "こと", "もの", "よう", "どう", "何", "ない"}
 )
 # How CWs write some terms (cw_spellings): shorthand and a frequent mistyping, rewritten to the books' words.
-_CW_SPELLINGS = ((re.compile("自立更正"), "自立更生"), (re.compile("普徴"), "普通徴収"), (re.compile("介保"), "介護保険"))
+_CW_SPELLINGS = ((re.compile("自立更正"), "自立更生"), (re.compile("不正需給"), "不正受給"), (re.compile("普徴"), "普通徴収"),
+                 (re.compile("介保"), "介護保険"))
 _TOKUCHO = re.compile("特徴")
 _PREMIUM_CONTEXT = re.compile("普通徴収|介護|保険料|年金|天引")
 """「特徴」 is 特別徴収 only where the text is about premiums or pensions; elsewhere it means a feature."""
@@ -40,7 +41,7 @@ class TokenizerConfig:
     bigrams: bool = True
     """Add joined pairs of adjacent kept tokens (自立+更生 -> 自立更生), which favours compounds."""
     cw_spellings: bool = True
-    """Rewrite CW shorthand and mistypings (普徴, 特徴, 介保, 自立更正) to the words the books use."""
+    """Rewrite CW shorthand and mistypings (普徴, 特徴, 介保, 自立更正, 不正需給) to the words the books use."""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -105,6 +105,30 @@ def test_search_confidence_with_a_matched_reference(indexed) -> None:  # noqa: A
     assert missing.abstained and missing.confidence == 0.0 and "第150条" in missing.reason
 
 
+def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confidence(indexed) -> None:  # noqa: ANN001
+    s = Searcher(indexed)
+    stated = s.search("不正受給の徴収金に加算する割合は何割？")  # 第78条 states 百分の四十
+    assert stated.hits[0].passage.label == "生活保護法 第78条"
+    assert stated.signals["asked_number_missing"] == 0.0
+    unstated = s.search("不正受給の徴収金に加算する額はいくら？")  # the same article states no amount in yen
+    assert unstated.hits[0].passage.label == "生活保護法 第78条"
+    assert unstated.signals["asked_number_missing"] == 1.0
+    for mode in ("lexical", "hybrid"):  # the same signals otherwise: the shipped models count it against
+        m = model_for(mode)
+        assert m.predict(unstated.signals) < m.predict({**unstated.signals, "asked_number_missing": 0.0})
+
+
+def test_noun_phrases_the_passages_lack_count_against_the_answer(indexed) -> None:  # noqa: ANN001
+    s = Searcher(indexed)
+    held = s.search("保護金品に相当する額の範囲")
+    assert held.signals["phrase_missing"] == 0.0
+    other = s.search("児童扶養手当の所得制限の範囲")
+    assert other.signals["phrase_missing"] == 1.0
+    for mode in ("lexical", "hybrid"):
+        m = model_for(mode)
+        assert m.predict(other.signals) < m.predict({**other.signals, "phrase_missing": 0.0})
+
+
 GOLD = [
     ("a1", "63条と78条の違いは", ["生活保護法 第63条"]),
     ("a2", "自立更正費で冷蔵庫を買った分は引けるか", ["問13-5"]),

@@ -6,7 +6,7 @@ import pytest
 
 from kb_bot.chat.config import ChatSettings
 from kb_bot.chat.flags import evaluate
-from kb_bot.question import analyse, topic_of
+from kb_bot.question import analyse, missing_phrase_share, states_asked_number, topic_of
 from kb_bot.tokenize import JapaneseTokenizer
 
 TOPICS = [
@@ -59,10 +59,50 @@ def test_a_reference_in_passing_has_a_small_share(tokenizer: JapaneseTokenizer) 
 
 
 @pytest.mark.parametrize(("question", "points"), [
-    ("返還額の端数はどう処理する", ["端数"]),
+    ("返還額の端数はどう処理する", ["端数", "円未満", "切り捨て"]),  # and how the books say it
     ("返還金の時効は5年で合ってる？", ["5年", "時効"]),
     ("加算は40%まで？", ["40%", "加算"]),
     ("世帯分離の要件", []),
 ])
 def test_asked_points(tokenizer: JapaneseTokenizer, question: str, points: list[str]) -> None:
     assert list(analyse(question, tokenizer.analyze).points) == points
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("葬祭扶助の基準額は大人でいくら？", ("円",)),
+    ("返還金の消滅時効は何年？", ("年",)),
+    ("申請から何日以内に決定する？", ("日",)),
+    ("加算の割合は何割？", ("割合",)),
+    ("世帯分離の要件", ()),
+])
+def test_the_kind_of_number_asked_for(tokenizer: JapaneseTokenizer, question: str, asked: tuple[str, ...]) -> None:
+    assert analyse(question, tokenizer.analyze).asked_numbers == asked
+
+
+def test_a_passage_answers_an_asked_number_only_when_it_states_one(tokenizer: JapaneseTokenizer) -> None:
+    years = analyse("返還金の消滅時効は何年？", tokenizer.analyze)
+    assert states_asked_number(years, "5年を経過したときは時効により消滅する")
+    assert states_asked_number(years, "五年間行使しないときは消滅する")  # statute numerals
+    assert not states_asked_number(years, "時効の援用を要しない")
+    amount = analyse("葬祭扶助の基準額はいくら？", tokenizer.analyze)
+    assert not states_asked_number(amount, "葬祭扶助は、火葬又は埋葬その他葬祭のために必要なものについて行う")
+    assert states_asked_number(amount, "基準額は212,000円以内とする")
+    plain = analyse("世帯分離の要件", tokenizer.analyze)
+    assert states_asked_number(plain, "どの記載でもよい")  # nothing asked, nothing missing
+
+
+def test_missing_phrases_are_weighted_by_length(tokenizer: JapaneseTokenizer) -> None:
+    q = analyse("児童扶養手当の所得制限はどうなる", tokenizer.analyze)
+    assert q.phrases == ("児童扶養手当", "所得制限")
+    assert missing_phrase_share(q, "児童扶養手当は収入として認定する") == pytest.approx(4 / 10)
+    assert missing_phrase_share(q, "児童扶養手当の所得制限") == 0.0
+    assert missing_phrase_share(q, "関係のない記載") == 1.0
+    assert missing_phrase_share(analyse("いつまで？", tokenizer.analyze), "何でも") == 0.0
+
+
+def test_a_date_is_not_a_number_of_days_or_years(tokenizer: JapaneseTokenizer) -> None:
+    days = analyse("所定給付日数は何日？", tokenizer.analyze)
+    assert not states_asked_number(days, "令和6年3月28日付けの通知による")
+    assert states_asked_number(days, "申請から14日以内に決定する")
+    years = analyse("時効は何年？", tokenizer.analyze)
+    assert not states_asked_number(years, "2024年に改正された")

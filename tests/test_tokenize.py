@@ -17,3 +17,8 @@ def test_surface_mode_keeps_inflected_forms():
     lemma = JapaneseTokenizer(TokenizerConfig(lemma=True, bigrams=False))("返還した")
     surface = JapaneseTokenizer(TokenizerConfig(lemma=False, bigrams=False))("返還した")
     assert lemma != surface
+
+
+def test_the_mistyped_fusei_jukyu_is_read_as_the_books_write_it():
+    tok = JapaneseTokenizer()
+    assert tok("不正需給の上乗せ") == tok("不正受給の上乗せ")

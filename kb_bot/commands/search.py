@@ -115,6 +115,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
     lines = [f"質問: {a.question}", "", a.answer, ""]
+    if a.premise_note:
+        lines += [f"※ {a.premise_note}", ""]
     if a.checklist:
         lines.append(f"■ {a.checklist_title}")
         group = None

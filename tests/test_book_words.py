@@ -1,0 +1,103 @@
+"""The books' words for what a CW says in other words (kb_bot.question.BOOK_WORDS): 法78's 加算 is searched for as
+上乗せ/100分の40, 端数 as 円未満を切り捨て; 介護保険料加算 and the other 加算 are left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb_bot.question import analyse
+from kb_bot.search import Searcher
+from kb_bot.tokenize import JapaneseTokenizer
+from tests.fixtures.core import write_corpus
+
+CORPUS = {
+    "handbook/manifest.toml": """collection = "handbook"
+[[document]]
+file = "hou.md"
+kind = "law"
+title = "生活保護法"
+""",
+    "handbook/hou.md": """## 生活保護法
+### 第78条（不正受給者からの費用の徴収）
+不正な手段により保護を受けた者からは、その費用の全部又は一部を徴収するほか、徴収する額に100分の40を乗じて得た額以下の金額を上乗せして徴収することができる。
+### 第78条の2（保護金品からの徴収）
+徴収金の納付に充てる旨を被保護者が申し出た場合には、保護金品の交付の際に徴収できる。
+### 第80条（返還の免除）
+やむを得ない事由があると認めるときは、返還すべき保護金品の全部又は一部を返還させないことができる。
+""",
+    "casebook/manifest.toml": """collection = "casebook"
+[[document]]
+file = "qa.txt"
+kind = "qa"
+title = "問答集（テスト）"
+""",
+    "casebook/qa.txt": """第7 加算
+問7-1 障害者加算
+(問) 障害者加算はどのような者に計上するか。
+(答) 障害の程度が一定以上の者に障害者加算を計上する。法78の規定とは関係がない。
+問7-2 介護保険料加算
+(問) 介護保険料加算はいつから計上するか。
+(答) 普通徴収の介護保険料を納める月から介護保険料加算を計上する。
+第13 費用返還
+問13-1 返還額の計算
+(問) 返還額はどう計算するか。
+(答) 資力の額と支給した保護費のいずれか低い方を上限として、実施機関が返還額を定める。
+問13-2 上乗せ額の計算
+(問) 上乗せ額の計算で注意することは何か。
+(答) 上乗せ額に円未満が生じたときは切り捨てる。
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> JapaneseTokenizer:
+    return JapaneseTokenizer()
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("法78の加算", {"上乗せ", "100分の40"}),
+    ("不正受給の4割はどう決める", {"上乗せ", "100分の40"}),
+    ("返還額の端数はどうする", {"円未満", "切り捨て"}),
+    ("不正受給の罰則は", {"懲役", "罰金"}),
+    ("他市に引っ越した人の返還金", {"転居"}),
+    ("介護保険料加算は78条の徴収金から引けるか", set()),  # another 加算
+    ("障害者加算の要件", set()),  # no 78条 context
+])
+def test_which_questions_get_the_books_words(tokenizer: JapaneseTokenizer, question: str,
+                                             expected: set[str]) -> None:
+    q = analyse(question, tokenizer.analyze)
+    assert expected <= set(q.points)
+    assert bool(q.book_terms) is bool(expected)
+    assert not set(q.book_terms) & set(q.terms)  # only what the question does not already say
+
+
+@pytest.fixture
+def searcher(home: Path, tmp_path: Path, settings) -> Searcher:  # noqa: ANN001
+    from ingest.pipeline import ingest
+
+    ingest(write_corpus(tmp_path / "src", CORPUS), settings, progress=False)
+    return Searcher(settings)
+
+
+def test_the_78_surcharge_asked_as_kasan_finds_the_article(searcher: Searcher) -> None:
+    r = searcher.search("法78の加算", mode="lexical")
+    assert r.hits[0].passage.label == "生活保護法 第78条"
+
+
+def test_rounding_asked_as_hasuu_finds_the_passage_that_says_kirisute(searcher: Searcher) -> None:
+    r = searcher.search("返還額の端数はどうする", mode="lexical")
+    assert r.hits[0].passage.label == "問13-2"
+
+
+def test_the_books_words_cover_the_question_but_never_add_to_what_must_be_covered(searcher: Searcher) -> None:
+    r = searcher.search("徴収するときの4割", mode="lexical")
+    v, q = searcher.version(), r.analysed
+    assert q is not None and q.book_terms
+    without = Searcher._coverage(v, q.terms, r.hits[:3])
+    assert r.signals["coverage"] > without  # 上乗せ / 100分の40 in 第78条 stand in for 4割
+    assert r.signals["coverage"] <= 1.0
+    plain = searcher.search("障害者加算の要件", mode="lexical")  # no book words: coverage as before
+    assert plain.signals["coverage"] == pytest.approx(
+        Searcher._coverage(v, plain.analysed.terms, plain.hits[:3]), abs=1e-4)
