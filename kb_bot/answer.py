@@ -21,7 +21,11 @@ from kb_bot.text import normalize, split_sentences
 
 SAMPLE_NOTE = "この根拠は kb-bot 同梱のサンプル資料（チームが書いた要旨）で、公式の条文・通知ではありません"
 """Shown with an answer whose citations include a document marked ``sample = true`` in its manifest."""
-ABSTAIN_TEXT = "資料の中に、この質問に答える十分な根拠が見つかりませんでした。下の「近い記載」を参考に、SVに確認してください。"
+ABSTAIN_TEXT = "資料の中に、この質問に答える十分な根拠が見つかりませんでした。SVに確認してください。"
+RETRIEVAL_LABELS = {"hybrid": "語句＋意味の併用", "lexical": "語句検索", "dense": "意味検索"}
+"""How every surface names ``Answer.retrieval_mode`` to a CW."""
+NEAR_TITLE = "近い記載（参考。十分な根拠ではありません）"
+"""The heading of the passages shown with an abstention, on every surface."""
 
 
 @dataclass

@@ -62,6 +62,16 @@ def test_text_output_always_carries_the_disclaimer(ingested, capsys):
     assert DISCLAIMER in out and "問13-21" in out
 
 
+def test_text_output_speaks_japanese_and_never_points_at_missing_passages(ingested, capsys):
+    assert main(["ask", "問13-21"]) == 0
+    out = capsys.readouterr().out
+    assert "検索方式 語句検索" in out and "lexical" not in out
+    assert main(["ask", "qwertyuiop"]) == 0  # no word the index knows: nothing near to show
+    out = capsys.readouterr().out
+    assert "十分な根拠が見つかりませんでした" in out
+    assert "近い記載" not in out
+
+
 def test_text_output_shows_the_63_78_checklist(ingested, capsys):
     assert main(["ask", "保険金を申告しなかった場合は63条か78条か"]) == 0
     out = capsys.readouterr().out

@@ -114,6 +114,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
+    from kb_bot.answer import NEAR_TITLE, RETRIEVAL_LABELS
+
     lines = [f"質問: {a.question}", "", a.answer, ""]
     if a.premise_note:
         lines += [f"※ {a.premise_note}", ""]
@@ -129,7 +131,9 @@ def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
             lines.append(f"  ※ {a.checklist_note}")
         lines.append("")
     if a.abstained:
-        lines += [f"（{a.reason}）", "", "近い記載:"]
+        lines += [f"（{a.reason}）", ""]
+        if a.citations:
+            lines.append(f"{NEAR_TITLE}:")
     else:
         lines.append("根拠:")
     for c in a.citations:
@@ -140,7 +144,7 @@ def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
         lines.append("    " + body.replace("\n", " "))
     if a.notice:
         lines += ["", a.notice]
-    lines += ["", f"※ {DISCLAIMER}", f"索引 {a.corpus_version}・検索方式 {a.retrieval_mode}"]
+    lines += ["", f"※ {DISCLAIMER}", f"索引 {a.corpus_version}・検索方式 {RETRIEVAL_LABELS.get(a.retrieval_mode, a.retrieval_mode)}"]
     if a.sample_note:
         lines.append(f"※ {a.sample_note}")
     return "\n".join(lines)

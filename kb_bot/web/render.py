@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb_bot import DISCLAIMER
+from kb_bot.answer import NEAR_TITLE, RETRIEVAL_LABELS
 from kb_bot.chat.flags import FLAG_LABELS
 from kb_bot.chat.highlight import spans
 
 JST = dt.timezone(dt.timedelta(hours=9))
 MODE_LABELS = {"extractive": "抽出（資料の文をそのまま引用）", "llm": "LLM（根拠検査済み）",
                "llm_fallback": "抽出（LLM回答は不採用）"}
-RETRIEVAL_LABELS = {"hybrid": "語句＋意味の併用", "lexical": "語句検索", "dense": "意味検索"}
 SNIPPET = 180
 
 CSS = """
@@ -241,6 +241,8 @@ def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", f
         parts.append(abstention_html(a.get("reason") or "", queued))
     else:
         parts.append(f'<div class="kb-answer-text">{markers_html(a.get("answer", ""), prefix)}</div>')
+    if a.get("premise_note"):
+        parts.append(f'<div class="kb-notice kb-premise">※ {esc(a["premise_note"])}</div>')
     if a.get("notice_chat"):
         parts.append(f'<div class="kb-notice">{esc(a["notice_chat"])}</div>')
     if a.get("notice"):
@@ -255,11 +257,12 @@ def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", f
                 for i in items) + "</ul>"
             for g, items in groups.items()
         )
-        parts.append(f'<section class="kb-checklist"><h4>{esc(a.get("checklist_title"))}</h4>{body}'
+        partial = f'<div class="kb-notice kb-partial">※ {esc(a["checklist_note"])}</div>' if a.get("checklist_note") else ""
+        parts.append(f'<section class="kb-checklist"><h4>{esc(a.get("checklist_title"))}</h4>{body}{partial}'
                      '<div class="kb-meta">各項目は資料の記載をそのまま引用しています。事実関係に当てはめて確認してください。</div></section>')
     cites = "".join(citation_html(c, prefix, terms, literals) for c in a.get("citations") or [])
     if cites:
-        title = "近い記載（参考。十分な根拠ではありません）" if a.get("abstained") else "根拠となる記載"
+        title = NEAR_TITLE if a.get("abstained") else "根拠となる記載"
         parts.append(f'<section class="kb-citations"><h4>{title}</h4>{cites}</section>')
     retrieval = a.get("retrieval_mode") or ""
     meta = [f"索引の版 {esc(a.get('corpus_version'))}", f"検索方式 {esc(RETRIEVAL_LABELS.get(retrieval, retrieval))}",

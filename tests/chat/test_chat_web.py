@@ -30,6 +30,16 @@ def _answer(**kw) -> dict:  # noqa: ANN003
     return base
 
 
+def test_the_premise_and_partial_checklist_notes_are_shown() -> None:
+    item = {"group": "第63条が妥当な場合", "text": "資力があるのに保護を受けた", "n": 1}
+    html = render.answer_html(_answer(premise_note="質問の「3年」は根拠の記載（5年）にありません",
+                                      checklist=[item], checklist_title="第63条か第78条か",
+                                      checklist_note="第78条の類型が根拠に見つかりません"), 1)
+    assert "質問の「3年」は根拠の記載（5年）にありません" in html
+    assert "第78条の類型が根拠に見つかりません" in html
+    assert "検索方式 語句検索" in html
+
+
 def test_answer_shows_disclaimer_version_citation_page_highlight_and_full_text() -> None:
     html = render.answer_html(_answer(), 7)
     assert DISCLAIMER in html
