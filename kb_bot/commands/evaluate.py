@@ -11,7 +11,7 @@ from pathlib import Path
 from kb_bot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_GOLDS = (Path("eval/gold.jsonl"), Path("eval/gold2.jsonl"))
+DEFAULT_GOLDS = (Path("eval/gold.jsonl"), Path("eval/gold2.jsonl"), Path("eval/gold3-blind.jsonl"))
 DEFAULT_CORPUS = (Path("corpus/handbook"), Path("corpus/casebook"), Path("corpus/notices"))
 
 
@@ -21,10 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="正解データ（JSON lines）の質問を kb-bot に答えさせ、Recall@k・MRR・nDCG・回答を控える判断・"
                     "引用・免責文・応答時間を測る。同じファイルに対する素朴なベースライン"
                     "（llama-index の SentenceSplitter + BM25Retriever）も並べて測る。--gold を指定しなければ、"
-                    "eval/gold.jsonl・eval/gold2.jsonl と生成した法令セットを横並びで測る。",
+                    "eval/gold.jsonl・eval/gold2.jsonl・eval/gold3-blind.jsonl（test のみ）と生成した法令セットを横並びで測る。",
     )
     p.add_argument("--gold", type=Path, action="append", default=None,
-                   help="正解データのファイル（繰り返し指定可。既定: eval/gold.jsonl と eval/gold2.jsonl と法令セット）。"
+                   help="正解データのファイル（繰り返し指定可。既定: eval/gold.jsonl・gold2.jsonl・gold3-blind.jsonl と法令セット。"
+                        "test のみの gold3-blind.jsonl は --split dev では測らない）。"
                         "書式は eval/README.md")
     p.add_argument("--law-set", action=argparse.BooleanOptionalAction, default=None,
                    help="生成した架空の法律と長文の事例問題のセットも測る（既定: --gold を指定しないときだけ）")
@@ -74,6 +75,15 @@ def _gold_sets(paths: list[Path]) -> list:
     return sets
 
 
+def default_sets(split: str) -> list:
+    """The default gold files as EvalSets, less those without a question in ``split``.
+
+    eval/gold3-blind.jsonl is test-only, so a ``--split dev`` run (the split tuning reads) leaves it out.
+    """
+    paths = [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]
+    return [s for s in _gold_sets(paths) if s.gold.select(split)]
+
+
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
@@ -85,10 +95,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from kb_bot.evaluation.runner import EvalError
     from kb_bot.evaluation.suite import RESPLITS, law_set, run_suite
 
-    paths = args.gold or [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]
     with_law = args.law_set if args.law_set is not None else args.gold is None
     try:
-        sets = _gold_sets(paths)
+        sets = _gold_sets(args.gold) if args.gold else default_sets(args.split)
     except GoldError as e:
         print(f"エラー: {e}", file=sys.stderr)
         return 2
@@ -131,13 +140,13 @@ def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
     from kb_bot.evaluation.runner import EvalError
     from kb_bot.evaluation.suite import law_set
 
-    paths = args.gold or [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]
     with_law = args.law_set if args.law_set is not None else args.gold is None
     corpus = tuple(args.corpus or [_find(p) for p in DEFAULT_CORPUS])
     modes = ["lexical", "hybrid"] if args.mode == "all" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="kb-bot-lawset-") as tmp:
         try:
-            sources = [Source(s.gold, corpus) for s in _gold_sets(paths)]
+            golds = _gold_sets(args.gold) if args.gold else default_sets("dev")
+            sources = [Source(s.gold, corpus) for s in golds]
             if with_law:
                 law = law_set(Path(tmp))
                 sources.append(Source(law.gold, tuple(law.corpus or ())))

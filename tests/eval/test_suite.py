@@ -44,13 +44,13 @@ def test_dev_split_is_never_resplit(home, mini_corpus, tmp_path, capsys):
     assert "dev では再分割しません" in (out / "report.md").read_text(encoding="utf-8")
 
 
-def test_default_eval_reports_gold_gold2_and_law_set_side_by_side(home, tmp_path, capsys):
+def test_default_eval_reports_the_gold_sets_and_law_set_side_by_side(home, tmp_path, capsys):
     resplits = 5
     out = tmp_path / "all"
     assert main(["eval", "-q", "--out", str(out), "--resplits", str(resplits)]) == 0
     stdout = capsys.readouterr().out
     suite = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert [s["set"]["key"] for s in suite["sets"]] == ["gold", "gold2", "law"]
+    assert [s["set"]["key"] for s in suite["sets"]] == ["gold", "gold2", "gold3-blind", "law"]
     for result in suite["sets"]:
         [run] = result["runs"]
         assert run["resplits"]["metrics"]["recall@5"]["n"] == resplits
@@ -58,7 +58,7 @@ def test_default_eval_reports_gold_gold2_and_law_set_side_by_side(home, tmp_path
         assert result["baseline"]["resplits"]["metrics"]["recall@5"]["n"] == resplits
         assert (out / result["set"]["key"] / "report.md").exists()
         assert f"== {result['set']['key']}" in stdout
-    law = suite["sets"][2]
+    law = suite["sets"][-1]
     assert law["gold"]["items"] >= 80 and law["index"]["passages"] >= 200
     assert set(law["runs"][0]["targets"]) == {"wrong_abstention", "disclaimer"}
     gold, gold2 = suite["sets"][0], suite["sets"][1]
