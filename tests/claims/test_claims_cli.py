@@ -419,8 +419,7 @@ def test_the_cli_and_the_tab_record_events_with_one_form():
     from kb_bot.claims.forms import CLI_EVENT_KINDS, FIELDS_BY_KIND
     from kb_bot.commands.claims import EVENT_KINDS
 
-    # every command-line kind is documented in --help (succession, with its heirs, is the command line's own)
-    assert set(CLI_EVENT_KINDS) == set(EVENT_KINDS) - {"succession"}
+    assert set(CLI_EVENT_KINDS) == set(EVENT_KINDS)  # every command-line kind is documented in --help
     assert set(CLI_EVENT_KINDS.values()) == set(FIELDS_BY_KIND)  # … and is a kind the tab offers
 
 
