@@ -39,6 +39,8 @@ from kb_bot.claims.forms import (
     parse_yen,
     record_event,
 )
+from kb_bot.claims.ledger import Debtor
+from kb_bot.claims.models import Claim
 from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
 from kb_bot.web.exports import Download
@@ -395,10 +397,9 @@ class ClaimsTabs:
                     nowrap_cols=(1, 2, 4, 5), elem_id="kbc-events-table")
         )
 
-    def _heir_claims(self, s: Session, claim: Any) -> list[tuple[Any, Any]]:
+    def _heir_claims(self, s: Session, claim: Claim) -> list[tuple[Claim, Debtor | None]]:
         """(claim, debtor) of each heir's claim that a succession on ``claim`` created (same case, later id)."""
         from kb_bot.claims import service
-        from kb_bot.claims.models import Claim
 
         cfg = self.cfg()
         later = s.scalars(select(Claim).where(Claim.case_id == claim.case_id, Claim.id > claim.id).order_by(Claim.id))

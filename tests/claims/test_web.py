@@ -395,9 +395,11 @@ def test_kaigo_sv_batch_approval(tabs: ClaimsTabs, monkeypatch: pytest.MonkeyPat
     assert "班のSVが一括" in tabs.kaigo_decide(1, "2025-04-01", "", True, Req("cw1"))
     with pytest.raises(gr.Error, match="権限"):
         tabs.kaigo_approve_batch(1, "2025-04-01", Req("cw1"))
-    assert "2 件を承認" in tabs.kaigo_approve_batch(1, "2025-04-01", Req("sv1"))
+    approved = tabs.kaigo_approve_batch(1, "2025-05-01", Req("sv1"))  # April's 加算 is decided in May: late
+    assert "2 件を承認" in approved and "注意: 下書き 1（ケース A-0001）: 2025-04〜2025-04 の 1 か月分" in approved
+    assert "増額 計 6,200円 は追加支給" in approved
     body, pending = tabs.kaigo_view(1, True, Req("sv1"))
-    assert body.count("決定済（承認 2025-04-01・sv1") == 2 and pending.items == []
+    assert body.count("決定済（承認 2025-05-01・sv1") == 2 and pending.items == []
 
 
 # -- input parsing ------------------------------------------------------------------------------------------
