@@ -21,12 +21,14 @@ from kb_bot.claims.cases import ClaimsError
 from kb_bot.claims.money import parse_yen
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlalchemy.orm import Session
 
     from kb_bot.claims.calendar import HolidayCalendar
     from kb_bot.claims.config import ClaimsSettings
     from kb_bot.claims.models import Claim
-    from kb_bot.claims.service import Recorded
+    from kb_bot.claims.service import Heir, Recorded
     from kb_bot.users import User
 
 T = TypeVar("T")
@@ -41,12 +43,13 @@ EVENT_CHOICES = [
     ("調定（未調定の債権）", "assessment"),
     ("過誤納の還付", "refund"),
     ("債務者の変更（相続など）", "debtor_change"),
+    ("債務者の死亡（相続人への承継）", "succession"),
     ("移管メモ", "transfer_note"),
     ("誤った記録の取消（訂正）", "reversal"),
     ("不納欠損（SV・管理者）", "write_off"),
 ]
 EVENT_FIELDS = ("amount", "route", "refund", "deadline", "due", "first_due", "count", "method", "text",
-                "event_no", "name", "relation", "phone")
+                "event_no", "name", "relation", "phone", "died_on", "heirs", "confirm")
 """The event form's inputs, in the order the handler takes them (after claim, kind and date)."""
 FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
     "payment": ("amount", "route", "refund"),
@@ -60,7 +63,8 @@ FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
     "debtor_change": ("name", "relation", "phone", "text"),
     "transfer_note": ("text",),
     "reversal": ("event_no", "text"),
-    "write_off": ("amount", "text"),
+    "write_off": ("amount", "text", "confirm"),
+    "succession": ("died_on", "heirs"),
 }
 TEXT_LABELS = {
     "reminder": "メモ（任意）",
@@ -75,8 +79,8 @@ TEXT_LABELS = {
 DATE_LABELS = {
     "payment": "収納日", "dunning": "督促日", "installment_plan": "分納の承認日", "reminder": "催告日",
     "renewal": "更新の日（債務承認の日など）", "offset_request": "申出の日", "assessment": "調定日",
-    "refund": "還付日", "debtor_change": "変更日", "transfer_note": "日付", "reversal": "取消の日",
-    "write_off": "不納欠損の日",
+    "refund": "還付日", "debtor_change": "変更日", "succession": "承継を記録する日", "transfer_note": "日付",
+    "reversal": "取消の日", "write_off": "不納欠損の日",
 }
 
 
@@ -146,6 +150,14 @@ def parse_deductions(text: str) -> list[tuple[str, int, str]]:
     return out
 
 
+def parse_heirs(lines: Iterable[str]) -> tuple[Heir, ...]:
+    """相続人: ``氏名=続柄=相続分[=電話]`` per entry (one per ``--heir`` or one per line of the tab's box),
+    full-width characters allowed; empty lines are skipped."""
+    from kb_bot.claims.service import parse_heir
+
+    return tuple(parse_heir(line) for line in (unicodedata.normalize("NFKC", x).strip() for x in lines) if line)
+
+
 def argparse_type(parse: Callable[[str], T]) -> Callable[[str], T]:
     """``parse`` as an argparse ``type=``: its message becomes argparse's one-line error."""
 
@@ -165,6 +177,7 @@ CLI_EVENT_KINDS = {
     "assess": "assessment", "payment": "payment", "offset-request": "offset_request", "plan": "installment_plan",
     "dunning": "dunning", "reminder": "reminder", "renewal": "renewal", "write-off": "write_off", "refund": "refund",
     "debtor-change": "debtor_change", "transfer-note": "transfer_note", "reverse": "reversal",
+    "succession": "succession",
 }
 """The command line's event names and the event kinds they record."""
 REASON_KINDS = ("renewal", "debtor_change", "reversal", "write_off")
@@ -197,6 +210,10 @@ class EventForm:
     phone: str = ""
     confirm_non_dischargeable: bool = False
     """write_off: an SV confirmed writing off a non-dischargeable claim (第77条の2・第78条) after a bankruptcy."""
+    died_on: dt.date | None = None
+    """succession: the debtor's date of death."""
+    heirs: tuple[Heir, ...] = ()
+    """succession: the heirs and their statutory shares (:func:`parse_heirs`)."""
 
 
 class MissingField(ClaimsError):
@@ -234,6 +251,12 @@ def record_event(session: Session, actor: User, claim: Claim, form: EventForm, c
             raise ClaimsError("分納の回数は1回以上にしてください")
         return service.record_plan(session, actor, claim, form.on, _required(form.first_due, "最初の納期", "first_due"), count,
                                    cfg=cfg, calendar=calendar)
+    if kind == "succession":
+        died_on = _required(form.died_on, "債務者の死亡日", "died_on")
+        if not form.heirs:
+            raise MissingField("相続人（氏名=続柄=相続分）", "heirs")
+        recorded, _ = service.record_succession(session, actor, claim, form.on, died_on, form.heirs, cfg=cfg)
+        return recorded
     if kind == "assessment":
         return service.assess(session, actor, claim, form.on, _required(form.due, "納期限", "due"), cfg=cfg, calendar=calendar)
     reason = _required(form.reason.strip(), _REASON_LABELS[kind], "reason") if kind in REASON_KINDS else ""

@@ -33,11 +33,14 @@ from kb_bot.claims.forms import (
     EventForm,
     parse_day,
     parse_deductions,
+    parse_heirs,
     parse_int,
     parse_months,
     parse_yen,
     record_event,
 )
+from kb_bot.claims.ledger import Debtor
+from kb_bot.claims.models import Claim
 from kb_bot.errors import UserError
 from kb_bot.users import Role, User, require_user, team_members
 from kb_bot.web.exports import Download
@@ -346,6 +349,7 @@ class ClaimsTabs:
                 names = {x.id: x.username for x in s.scalars(select(User).where(
                     User.id.in_({r.recorded_by for r in rows})))}
                 info = summarize(claim, rows, st, as_of, names)
+                heir_claims = self._heir_claims(s, claim) if st.succeeded else []
         except UserError as e:  # a message for the person; anything else is logged by the app
             return msg("err", str(e))
         now, status = info.now, info.status_label
@@ -373,6 +377,10 @@ class ClaimsTabs:
             ("保護費からの充当の申出", "、".join(str(d) for d in st.offset_requests)),
             ("支給月の内訳", f"2018年10月前 {yen(info.split.before)}・以後 {yen(info.split.after)}"),
             ("破産時の扱い", info.bankruptcy),
+            ("承継元", f"債権 {st.inherited.from_claim}（債務者の死亡 {st.inherited.died_on}・相続分 "
+                     f"{st.inherited.share[0]}/{st.inherited.share[1]}）" if st.inherited else ""),
+            ("相続人への承継", (f"{yen(st.succeeded)} を承継: " + "、".join(
+                f"債権 {c.id}（{d.name}・{d.relation}）" for c, d in heir_claims)) if st.succeeded else ""),
         ]
         ev_rows = [[e.id, e.on.isoformat(), e.label + (f"（記録 {e.reverses} を取消）" if e.reverses else ""), e.text,
                     e.recorded_by, "取消済" if e.reversed else ("基準日より後" if e.after_as_of else "")]
@@ -388,6 +396,15 @@ class ClaimsTabs:
             + table(["記録番号", "日付", "種類", "内容", "記録者", "備考"], ev_rows, row_classes=ev_cls, num_cols=(0,),
                     nowrap_cols=(1, 2, 4, 5), elem_id="kbc-events-table")
         )
+
+    def _heir_claims(self, s: Session, claim: Claim) -> list[tuple[Claim, Debtor | None]]:
+        """(claim, debtor) of each heir's claim that a succession on ``claim`` created (same case, later id)."""
+        from kb_bot.claims import service
+
+        cfg = self.cfg()
+        later = s.scalars(select(Claim).where(Claim.case_id == claim.case_id, Claim.id > claim.id).order_by(Claim.id))
+        states = ((c, service.state_of(s, c, cfg)) for c in later)
+        return [(c, st.debtor) for c, st in states if st.inherited and st.inherited.from_claim == claim.id]
 
     def add_claim(self, form: dict[str, Any], request: Any) -> tuple[str, int | None]:
         """``form``: case, basis, cause, decided_on, months, deductions, surcharge, surcharge_max, debtor_name,
@@ -458,6 +475,8 @@ class ClaimsTabs:
                 reason=free if kind in REASON_KINDS else "",
                 event_no=parse_int(form.get("event_no"), "取り消す記録番号", required=False),
                 name=text("name"), relation=text("relation"), phone=text("phone"),
+                confirm_non_dischargeable=bool(form.get("confirm")), died_on=day("died_on", "債務者の死亡日"),
+                heirs=parse_heirs(str(form.get("heirs") or "").splitlines()),
             )
             rec = record_event(s, u, claim, entered, cfg, self.calendar(cfg))
             st = rec.state
@@ -561,6 +580,9 @@ class ClaimsTabs:
                 head = (f"取込 {b.id}: {b.row_count} 行・下書き {len(r.drafts)} 件・変更なし {r.unchanged} 件・"
                         f"照合できない行 {len(b.unmatched)} 件（決定方法: {MODE_LABELS[b.approval_mode]}）")
                 superseded = r.superseded
+                if r.covered:
+                    head += (f"・取込 {'・'.join(str(e.id) for e in r.earlier)} で取込済みの班の行 {r.covered} 件は"
+                             "そのままにしました")
         except KaigoFileError as e:
             return msg("err", f"{path.name} に誤りが {len(e.problems)} 件あります。何も取り込んでいません。"
                               "ファイルを直してから、もう一度取り込んでください", e.problems)
@@ -611,7 +633,7 @@ class ClaimsTabs:
         return head + body, Choices(pending)
 
     def kaigo_decide(self, draft_id: Any, decision_date: str, note: str, approve: bool, request: Any) -> str:
-        from kb_bot.claims.kaigo import KIND_LABELS, decide, get_draft
+        from kb_bot.claims.kaigo import KIND_LABELS, decide, get_draft, late_change_notice
 
         def run(s: Session, u: User) -> str:
             if draft_id in (None, ""):
@@ -619,21 +641,23 @@ class ClaimsTabs:
             draft = get_draft(s, u, int(draft_id))
             on = parse_day(decision_date, "決定日")
             decide(s, u, draft, approve, on, note or "")
+            notice = late_change_notice(draft, on) if approve else ""
             return (f"下書き {draft.id}（ケース {draft.case.case_number}・{KIND_LABELS[draft.kind]}）を"
-                    f"{'承認' if approve else '却下'}しました（決定日 {on}）")
+                    f"{'承認' if approve else '却下'}しました（決定日 {on}）" + (f"\n{notice}" if notice else ""))
 
         return self.act(request, KAIGO_ROLES, run)
 
     def kaigo_approve_batch(self, batch_id: Any, decision_date: str, request: Any) -> str:
-        from kb_bot.claims.kaigo import approve_batch, get_batch
+        from kb_bot.claims.kaigo import approve_batch, get_batch, late_change_notice
 
         def run(s: Session, u: User) -> str:
             if batch_id in (None, ""):
                 raise ClaimsError("一括承認する取込を選んでください")
             on = parse_day(decision_date, "決定日")
             decisions = approve_batch(s, u, get_batch(s, int(batch_id)), on)
+            notices = [n for n in (late_change_notice(d.draft, on) for d in decisions) if n]
             return (f"取込 {batch_id} の下書き {len(decisions)} 件を承認しました（決定日 {on}）。"
-                    "各ケースの決定として記録しました")
+                    "各ケースの決定として記録しました" + "".join(f"\n{n}" for n in notices))
 
         return self.act(request, ("sv", "admin"), run)
 

@@ -179,6 +179,12 @@ def _claims_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
                 "relation": gr.Textbox(label="続柄（例: 相続人（長男））", max_lines=1, visible=False),
                 "phone": gr.Textbox(label="電話番号", max_lines=1, visible=False),
                 "text": gr.Textbox(label="メモ", max_lines=2, visible=False, elem_id="kbc-ev-text"),
+                "died_on": gr.Textbox(label="債務者の死亡日", max_lines=1, visible=False, elem_id="kbc-ev-died"),
+                "heirs": gr.Textbox(label="相続人（1行に1人: 氏名=続柄=相続分[=電話]。例: 山田 一郎=長男=1/4）", lines=3,
+                                    visible=False, elem_id="kbc-ev-heirs"),
+                "confirm": gr.Checkbox(label="非免責債権であることを確認した", value=False, visible=False,
+                                       elem_id="kbc-ev-confirm",
+                                       info="第77条の2・第78条の債権を破産免責の理由で不納欠損とするときに必要です（SV・管理者）"),
             }
         ev_go = gr.Button("記録する", variant="primary", elem_id="kbc-ev-submit")
     ev_msg = _html("kbc-ev-msg")

@@ -294,30 +294,25 @@ def _claim_add(args: argparse.Namespace, settings: Settings, session: Session) -
 def _claim_event(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot.claims import service
     from kb_bot.claims.cases import ClaimsError
-    from kb_bot.claims.forms import CLI_EVENT_KINDS, EventForm, MissingField, record_event
+    from kb_bot.claims.forms import CLI_EVENT_KINDS, EventForm, MissingField, parse_heirs, record_event
     from kb_bot.claims.ledger import KIND_LABELS, Kind
     from kb_bot.users import require_user
 
     cfg, calendar = _cfg_and_calendar(settings)
     actor = require_user(session, args.actor)
     claim = service.get_claim(session, actor, args.claim_id)
-    if args.kind == "succession":  # the command line only: heirs and their shares
-        if not args.heir or args.died_on is None:
-            raise ClaimsError("succession には --died-on と --heir（相続人ごと）が必要です")
-        heirs = [service.parse_heir(text) for text in args.heir]
-        rec, _ = service.record_succession(session, actor, claim, args.on, args.died_on, heirs, cfg=cfg)
-    else:
-        form = EventForm(
-            kind=CLI_EVENT_KINDS[args.kind], on=args.on, amount=args.amount, route=args.route, refund=args.refund,
-            deadline=args.deadline, due=args.due, first_due=args.first_due, count=args.count, method=args.method,
-            note=args.note, reason=args.reason, event_no=args.event, name=args.name, relation=args.relation,
-            phone=args.phone, confirm_non_dischargeable=args.confirm_non_dischargeable,
-        )
-        try:
-            rec = record_event(session, actor, claim, form, cfg, calendar)
-        except MissingField as e:
-            option = "--event" if e.field == "event_no" else "--" + e.field.replace("_", "-")
-            raise ClaimsError(f"{e}（{option}）") from None
+    form = EventForm(
+        kind=CLI_EVENT_KINDS[args.kind], on=args.on, amount=args.amount, route=args.route, refund=args.refund,
+        deadline=args.deadline, due=args.due, first_due=args.first_due, count=args.count, method=args.method,
+        note=args.note, reason=args.reason, event_no=args.event, name=args.name, relation=args.relation,
+        phone=args.phone, confirm_non_dischargeable=args.confirm_non_dischargeable, died_on=args.died_on,
+        heirs=parse_heirs(args.heir),
+    )
+    try:
+        rec = record_event(session, actor, claim, form, cfg, calendar)
+    except MissingField as e:
+        option = {"event_no": "--event", "heirs": "--heir"}.get(e.field, "--" + e.field.replace("_", "-"))
+        raise ClaimsError(f"{e}（{option}）") from None
     s = rec.state
     print(
         f"債権 {claim.id} に{KIND_LABELS[Kind(rec.event.kind)]}を記録しました（記録番号 {rec.event.id}）。"

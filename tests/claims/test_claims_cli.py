@@ -419,8 +419,7 @@ def test_the_cli_and_the_tab_record_events_with_one_form():
     from kb_bot.claims.forms import CLI_EVENT_KINDS, FIELDS_BY_KIND
     from kb_bot.commands.claims import EVENT_KINDS
 
-    # every command-line kind is documented in --help (succession, with its heirs, is the command line's own)
-    assert set(CLI_EVENT_KINDS) == set(EVENT_KINDS) - {"succession"}
+    assert set(CLI_EVENT_KINDS) == set(EVENT_KINDS)  # every command-line kind is documented in --help
     assert set(CLI_EVENT_KINDS.values()) == set(FIELDS_BY_KIND)  # … and is a kind the tab offers
 
 
@@ -432,3 +431,23 @@ def test_a_missing_event_field_is_named_the_same_way_on_both_surfaces(kb):
     assert code == 0, err
     code, _, err = kb("claims", "event", "1", "renewal", "--on", "2025-06-01", "--actor", "cw1")
     assert code == 1 and err.strip() == "エラー: 時効更新の理由を入力してください（--reason）"
+
+
+def test_succession_on_the_command_line_uses_the_event_form(kb):
+    setup_office(kb)
+    code, _, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025-04-10",
+                      "--month", "2024-10=60000", "--assessed-on", "2025-04-15", "--due", "2025-05-30",
+                      "--actor", "cw1")
+    assert code == 0, err
+    code, _, err = kb("claims", "event", "1", "succession", "--on", "2025-07-10", "--died-on", "2025-06-20",
+                      "--actor", "cw1")
+    assert code == 1 and err.strip() == "エラー: 相続人（氏名=続柄=相続分）を入力してください（--heir）"
+    code, _, err = kb("claims", "event", "1", "succession", "--on", "2025-07-10", "--heir", "山田 一郎=長男=1/1",
+                      "--actor", "cw1")
+    assert code == 1 and err.strip() == "エラー: 債務者の死亡日を入力してください（--died-on）"
+    code, out, err = kb("claims", "event", "1", "succession", "--on", "2025-07-10", "--died-on", "2025-06-20",
+                        "--heir", "山田 一郎=長男=2/3", "--heir", "山田 花子＝長女＝１／３", "--actor", "cw1")
+    assert code == 0, err
+    assert "残高 0円" in out and "相続人 2 人の債権（2、3）に承継しました" in out
+    code, out, _ = kb("claims", "show", "3", "--user", "cw1")
+    assert code == 0 and "山田 花子" in out and "20,000" in out

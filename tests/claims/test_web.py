@@ -237,6 +237,63 @@ def test_claim_forms_show_the_rule_violation_and_store_nothing(tabs: ClaimsTabs,
     assert [v for _, v in setup_cw[0].items] == ["A-0001", "A-0002"]
 
 
+def test_succession_in_the_tab_passes_the_claim_to_the_heirs_listed(tabs: ClaimsTabs, session, office) -> None:  # noqa
+    c = claim(session, office, office.cw1, office.case1)
+    heirs = "山田 一郎=長男=1/2\n\n山田 次郎＝次男＝１／４＝090-2222-3333\n山田 花子=長女=1/4"
+    form = {"died_on": "2025-06-20", "heirs": heirs}
+    # the fields succession needs, a malformed heir and shares not adding up to 1 are refused; nothing is stored
+    assert "債務者の死亡日を入力してください" in tabs.record_event(c.id, "succession", "2025-07-10", {"heirs": heirs},
+                                                                  Req("cw1"))
+    assert "相続人（氏名=続柄=相続分）を入力してください" in tabs.record_event(
+        c.id, "succession", "2025-07-10", {"died_on": "2025-06-20", "heirs": " \n"}, Req("cw1"))
+    assert "氏名=続柄=相続分" in tabs.record_event(c.id, "succession", "2025-07-10",
+                                                   {**form, "heirs": "山田 一郎 長男 1/2"}, Req("cw1"))
+    assert "相続分の合計が 3/4" in tabs.record_event(c.id, "succession", "2025-07-10",
+                                                    {**form, "heirs": "山田 一郎=長男=1/2\n山田 花子=長女=1/4"}, Req("cw1"))
+    assert "閲覧の権限" in tabs.record_event(c.id, "succession", "2025-07-10", form, Req("cw3"))
+    assert session.scalar(select(func.count()).select_from(Claim)) == 1 and len(service.load_events(session, c.id)) == 2
+
+    out = tabs.record_event(c.id, "succession", "2025-07-10", form, Req("cw1"))
+    assert "kbc-ok" in out and "残高 0円" in out and "相続人 3 人の債権" in out
+    parts = list(session.scalars(select(Claim).where(Claim.id != c.id).order_by(Claim.id)))
+    assert len(parts) == 3
+    detail = tabs.claim_detail(c.id, AS_OF, Req("cw1"))
+    assert "相続人に承継済" in detail
+    assert (f"100,000円 を承継: 債権 {parts[0].id}（山田 一郎・長男）、債権 {parts[1].id}（山田 次郎・次男）、"
+            f"債権 {parts[2].id}（山田 花子・長女）") in detail
+    second = tabs.claim_detail(parts[1].id, AS_OF, Req("cw1"))
+    assert f"債権 {c.id}（債務者の死亡 2025-06-20・相続分 1/4）" in second and "残高</th><td>25,000円" in second
+    assert "山田 次郎（次男） 電話 09022223333" in second
+    assert "残高</th><td>50,000円" in tabs.claim_detail(parts[0].id, AS_OF, Req("cw1"))
+    assert "succession" in [v for _, v in tabs.claims_setup(Req("cw1"))[1].items]
+
+
+def test_a_bankruptcy_write_off_of_a_non_dischargeable_claim_needs_the_svs_confirmation(
+        tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+    c78 = claim(session, office, office.cw1, office.case1, basis=Basis.ART78)
+    c63 = claim(session, office, office.cw1, office.case2)
+    form = {"amount": "100000", "text": "破産免責（令和7年6月 免責許可決定）"}
+    refused = tabs.record_event(c78.id, "write_off", "2025-07-10", form, Req("sv1"))
+    assert "kbc-err" in refused and "第78条" in refused and "免責されない" in refused
+    assert "査察指導員" in tabs.record_event(c78.id, "write_off", "2025-07-10", {**form, "confirm": True}, Req("cw1"))
+    assert len(service.load_events(session, c78.id)) == 2
+    done = tabs.record_event(c78.id, "write_off", "2025-07-10", {**form, "confirm": True}, Req("sv1"))
+    assert "kbc-ok" in done and "残高 0円" in done and "非免責の債権を破産免責の理由で不納欠損としました（確認: sv1" in done
+    written = service.load_events(session, c78.id)[-1]
+    assert written.data["confirmed_by"] == "sv1"
+    # a 第63条 claim is dischargeable: no confirmation asked
+    assert "kbc-ok" in tabs.record_event(c63.id, "write_off", "2025-07-10", form, Req("sv1"))
+
+
+def test_warnings_of_the_core_are_shown_with_the_recorded_plan(tabs: ClaimsTabs, session, office) -> None:  # noqa
+    c = claim(session, office, office.cw1, office.case1)
+    out = tabs.record_event(c.id, "installment_plan", "2025-06-10", {"first_due": "2025-06-30", "count": "100"},
+                            Req("cw1"))
+    assert "kbc-ok" in out and "分納計画を記録しました" in out
+    assert "注意: 祝日データ" in out and "土日と閉庁日だけを避けて" in out  # the calendar ends before the plan
+    assert "注意: 時効完成日" in out and "分納の最終納期" in out  # 時効 before the last installment
+
+
 # -- 督促データ出力 -------------------------------------------------------------------------------------------
 
 
@@ -319,6 +376,18 @@ def test_kaigo_drafts_cw_confirms_own_and_status_is_shown(tabs: ClaimsTabs, sess
     assert "1 件" in out and "A-0001" in download.text()
 
 
+def test_kaigo_tab_flags_a_late_decision_and_counts_rows_left_alone(tabs: ClaimsTabs) -> None:
+    assert "kbc-ok" in tabs.kaigo_import(str(KAIGO_SAMPLE), Req("sv1"))
+    # the administrator imports the same file for the office: sv1's team rows stay as they are
+    report = tabs.kaigo_import(str(KAIGO_SAMPLE), Req("admin"))
+    assert "kbc-ok" in report and "取込 1 で取込済みの班の行 3 件はそのままにしました" in report
+    # A-0001: 6,200 a month from April; decided in July, April and June are paid late (追加支給)
+    out = tabs.kaigo_decide(1, "2025-07-01", "", True, Req("cw1"))
+    assert "kbc-ok" in out and "2025-04〜2025-06 の 2 か月分は決定日より前" in out and "増額 計 12,400円 は追加支給" in out
+    on_time = tabs.kaigo_decide(3, "2025-04-01", "", True, Req("cw2"))
+    assert "kbc-ok" in on_time and "決定日より前" not in on_time
+
+
 def test_kaigo_sv_batch_approval(tabs: ClaimsTabs, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_BOT_CLAIMS_KAIGO_APPROVAL", "sv_batch")
     assert "班のSVが一括" in tabs.kaigo_import(str(KAIGO_SAMPLE), Req("sv1"))
@@ -326,9 +395,11 @@ def test_kaigo_sv_batch_approval(tabs: ClaimsTabs, monkeypatch: pytest.MonkeyPat
     assert "班のSVが一括" in tabs.kaigo_decide(1, "2025-04-01", "", True, Req("cw1"))
     with pytest.raises(gr.Error, match="権限"):
         tabs.kaigo_approve_batch(1, "2025-04-01", Req("cw1"))
-    assert "2 件を承認" in tabs.kaigo_approve_batch(1, "2025-04-01", Req("sv1"))
+    approved = tabs.kaigo_approve_batch(1, "2025-05-01", Req("sv1"))  # April's 加算 is decided in May: late
+    assert "2 件を承認" in approved and "注意: 下書き 1（ケース A-0001）: 2025-04〜2025-04 の 1 か月分" in approved
+    assert "増額 計 6,200円 は追加支給" in approved
     body, pending = tabs.kaigo_view(1, True, Req("sv1"))
-    assert body.count("決定済（承認 2025-04-01・sv1") == 2 and pending.items == []
+    assert body.count("決定済（承認 2025-05-01・sv1") == 2 and pending.items == []
 
 
 # -- input parsing ------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The claims tabs in a real browser: the app in a subprocess on a database seeded through the service
 functions (cases, claims, declarations, applications of two teams), Debian's headless Chromium via Playwright.
 
-An SV works through 期限, 債権 (list, detail, a payment), 督促データ出力 and 介護保険料加算 (upload); a CW sees
-only their own cases and no export tab. Screenshots go to ``test-artifacts/claims/`` (gitignored). Skipped
+An SV works through 期限, 債権 (list, detail, a payment, a confirmed 破産免責 write-off, a death passing a
+claim to heirs), 督促データ出力 and 介護保険料加算 (upload); a CW sees only their own cases, no export tab and
+no write-off. Screenshots go to ``test-artifacts/claims/`` (gitignored). Skipped
 only when Chromium is missing and ``CI`` is unset.
 """
 
@@ -172,6 +173,19 @@ def test_sv_works_through_the_claims_tabs(page, server: str) -> None:  # noqa: A
     page.wait_for_selector("#kbc-ev-msg:has-text('督促を記録しました')")
     assert "指定期限" in page.locator("#kbc-events-table").inner_text()
     shot(page, "04-sv-claim-detail-after-payment")
+    # a 破産免責 write-off of this 第78条 claim is refused until the SV ticks the 非免責 confirmation
+    choose(page, "#kbc-ev-kind", "不納欠損")
+    confirm = page.locator("#kbc-ev-confirm")
+    confirm.wait_for(state="visible")
+    page.fill("#kbc-ev-amount input", "10000")
+    page.fill("#kbc-ev-text textarea", "破産免責")
+    page.click("#kbc-ev-submit")
+    page.wait_for_selector("#kbc-ev-msg .kbc-err:has-text('免責されない債権')")
+    confirm.get_by_text("非免責債権であることを確認した").click()
+    page.click("#kbc-ev-submit")
+    page.wait_for_selector("#kbc-ev-msg .kbc-ok:has-text('残高 108,000円')")
+    assert "確認: sv1" in page.locator("#kbc-ev-msg").inner_text()
+    shot(page, "04b-sv-write-off-confirmed")
 
     # a rule violation is shown in Japanese and nothing is stored: 自立更生費 on a 第78条 claim
     page.locator("#kbc-add").get_by_text("債権を登録する（決定・調定）").click()
@@ -206,6 +220,23 @@ def test_sv_works_through_the_claims_tabs(page, server: str) -> None:  # noqa: A
     page.wait_for_selector("#kbc-kg-drafts:has-text('A-0003')")
     shot(page, "07-sv-kaigo-import")
 
+    # 債権: the debtor of claim 2 died; the balance passes to two heirs, listed in the claim's detail
+    open_tab(page, "債権")
+    page.fill("#kbc-claim-id textarea, #kbc-claim-id input", "2")
+    page.click("#kbc-claim-open")
+    page.wait_for_selector("#kbc-claim-title:has-text('債権 2')")
+    choose(page, "#kbc-ev-kind", "債務者の死亡")
+    page.wait_for_selector("#kbc-ev-heirs", state="visible")
+    assert not page.locator("#kbc-ev-confirm").is_visible()
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    page.fill("#kbc-ev-died input, #kbc-ev-died textarea", yesterday)
+    page.fill("#kbc-ev-heirs textarea", "佐藤 一郎=長男=1/2\n佐藤 二郎=次男=1/2=090-5555-6666")
+    page.click("#kbc-ev-submit")
+    page.wait_for_selector("#kbc-ev-msg .kbc-ok:has-text('相続人 2 人の債権')")
+    detail = page.locator("#kbc-claim-detail").inner_text()
+    assert "相続人に承継済" in detail and "佐藤 一郎・長男" in detail and "佐藤 二郎・次男" in detail
+    shot(page, "07b-sv-claim-succession")
+
 
 def test_cw_sees_own_cases_and_no_export(page, server: str) -> None:  # noqa: ANN001
     login(page, server, "cw1", "cw1-demo-pass")
@@ -217,6 +248,13 @@ def test_cw_sees_own_cases_and_no_export(page, server: str) -> None:  # noqa: AN
     text = table.inner_text()
     assert "A-0001" in text and "A-0003" not in text
     shot(page, "08-cw-claims")
+    # a CW is not offered the write-off, so never sees the 非免責 confirmation
+    page.locator("#kbc-ev").get_by_text("この債権に記録を追加する").click()
+    page.locator("#kbc-ev-kind input").click()
+    options = page.locator("[data-testid=dropdown-option]").all_inner_texts()
+    assert "債務者の死亡（相続人への承継）" in options and not any("不納欠損" in o for o in options)
+    page.keyboard.press("Escape")
+    assert not page.locator("#kbc-ev-confirm").is_visible()
     open_tab(page, "介護保険料加算")
     page.wait_for_selector("#kbc-kg-drafts .kbc-head")
     assert not page.locator("#kbc-kg-import-box").is_visible()  # importing is for SV / admin
