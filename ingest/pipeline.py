@@ -4,6 +4,11 @@ Incremental: a document whose bytes did not change keeps its passages, tokens an
 one has its old passages replaced in both indexes; with ``prune`` documents that disappeared from the
 folders given are removed. The new version is built beside the one in service, smoke-checked, and only
 then switched to (see :mod:`kb_bot.index.store`), so a failure at any point leaves the old one serving.
+
+:func:`ingest` is the one entry point every surface uses (``kb-bot ingest``, ``kb-bot serve --demo``, the
+evaluation's temporary index). Once the new version serves, it sends the SV確認済み回答 citing a changed or
+removed passage back to the SV queue (:func:`kb_bot.chat.review.requeue_after_ingest`), whichever surface
+started the run.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ class ChangeReport:
     seconds: float = 0.0
     eval: dict = field(default_factory=dict)
     """{"before": metrics, "after": metrics} when the ingest was run with a gold set (kb-bot ingest --gold)."""
+    requeued: int | None = None
+    """SV確認済み回答 sent back to the SV queue because a passage they cite changed; None = no chat database."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -109,6 +116,7 @@ def ingest(
     """Build and publish a new index version from ``paths`` on top of the one in service."""
     from ingest.collect import collect
     from ingest.manifest import ManifestError
+    from kb_bot.chat.review import requeue_after_ingest  # SQLAlchemy: loaded only when an ingest runs
 
     started = time.perf_counter()
     missing = [str(p) for p in paths if not p.exists()]
@@ -140,6 +148,7 @@ def ingest(
     except OSError as e:  # a full disk, a folder without permission …: one line, the old version serves
         raise IngestFailed(_os_error_message(e)) from e
     report.version = version.name
+    report.requeued = requeue_after_ingest(settings, report)
     report.seconds = time.perf_counter() - started
     return report
 

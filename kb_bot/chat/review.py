@@ -329,7 +329,7 @@ def requeue_changed(session: Session, passage_ids: Iterable[str], report=None) -
 
 
 def requeue_after_ingest(settings, report) -> int | None:  # noqa: ANN001
-    """Called by ``kb-bot ingest`` after a successful ingest. Returns how many answers went back to the
+    """Called by the ingest pipeline once a new index version serves. Returns how many answers went back to the
     queue, or None when there is no chat database yet (never created: nothing to do, nothing said)."""
     ids = list(getattr(report, "changed_passage_ids", []) or [])
     if not ids:
