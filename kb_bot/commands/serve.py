@@ -13,7 +13,6 @@ import errno
 import ipaddress
 import socket
 import sys
-from pathlib import Path
 
 from kb_bot.errors import UserError
 from kb_bot.settings import Settings
@@ -32,8 +31,6 @@ DEMO_USERS = [
 """sv1 leads 第1班 (cw1, cw2); sv2 leads 第2班 (cw3). Documented in README.md and docs/chat.md."""
 
 DEFAULT_PORT = 7860
-
-REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -149,12 +146,13 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
     if IndexStore(settings.index_dir).current_name() is None:
         if args.demo:
             from ingest.pipeline import IngestFailed, ingest
+            from kb_bot.settings import SampleCorpusMissing, sample_corpus, sample_corpus_folders
 
-            folders = sorted(p for p in REPO_CORPUS.iterdir() if p.is_dir() and (p / "manifest.toml").exists())
-            print(f"索引がないため、同梱のサンプル資料 {REPO_CORPUS} を取り込みます…", flush=True)
             try:
+                folders = sample_corpus_folders()
+                print(f"索引がないため、同梱のサンプル資料 {sample_corpus()} を取り込みます…", flush=True)
                 report = ingest(folders, settings, progress=False)
-            except IngestFailed as e:
+            except (SampleCorpusMissing, IngestFailed) as e:
                 print(f"エラー: {e}", file=sys.stderr)
                 return 1
             print(report.to_text().splitlines()[0], flush=True)
