@@ -20,12 +20,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb_bot.errors import UserError
 from kb_bot.index.store import DocRecord, IndexStore, IndexVersion, write_version
 from kb_bot.passage import Passage
 from kb_bot.settings import Settings
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+
+if TYPE_CHECKING:
+    from ingest.collect import CollectResult
 
 
 class IngestFailed(UserError, RuntimeError):
@@ -148,7 +152,7 @@ def ingest(
     except OSError as e:  # a full disk, a folder without permission …: one line, the old version serves
         raise IngestFailed(_os_error_message(e)) from e
     report.version = version.name
-    report.requeued = requeue_after_ingest(settings, report)
+    report.requeued = requeue_after_ingest(settings, report.changed_passage_ids, report.version)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -160,7 +164,8 @@ def _os_error_message(error: OSError) -> str:
     return f"索引の作成に失敗しました（{error.strerror or error}{where}）。運用中の索引はそのまま使われます"
 
 
-def _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config) -> ChangeReport:  # noqa: ANN001
+def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths: Sequence[Path], settings: Settings,
+           prune: bool, progress: bool, tokenizer_config: TokenizerConfig | None) -> ChangeReport:
     config = tokenizer_config or TokenizerConfig()
     prev_docs = prev.docs if prev else {}
     reuse_tokens = prev is not None and prev.manifest.get("tokenizer") == config.to_dict()
@@ -242,7 +247,8 @@ def _tokenize_missing(passages: list[Passage], tokens: list, config: TokenizerCo
         tokens[i] = tokenizer(index_text(passages[i]))
 
 
-def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | None, settings: Settings, progress: bool):  # noqa: ANN202
+def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | None, settings: Settings,
+                 progress: bool) -> tuple[dict | None, str]:
     """Vectors for the new version: copied from the previous one where the passage is unchanged."""
     if not settings.dense_enabled:
         return None, "密ベクトル検索は設定で無効です（語彙検索のみ）"

@@ -36,7 +36,8 @@ def test_a_section_is_read_once(home: Path, monkeypatch) -> None:  # noqa: ANN00
     assert claims_settings(load_settings()).kaigo_approval == "sv_batch"  # a new start reads it again
 
 
-def test_the_sample_corpus_is_found_in_the_checkout_or_where_the_environment_says(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_the_sample_corpus_is_found_in_the_checkout_or_where_the_environment_says(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from kb_bot.settings import SampleCorpusMissing, sample_corpus, sample_corpus_folders
 
     monkeypatch.delenv("KB_BOT_SAMPLE_CORPUS", raising=False)
@@ -52,7 +53,8 @@ def test_the_sample_corpus_is_found_in_the_checkout_or_where_the_environment_say
         sample_corpus()
 
 
-def test_serve_demo_without_the_sample_corpus_says_so_in_one_line(home: Path, monkeypatch, capsys, tmp_path) -> None:  # noqa: ANN001
+def test_serve_demo_without_the_sample_corpus_says_so_in_one_line(
+        home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     monkeypatch.setenv("KB_BOT_SAMPLE_CORPUS", str(tmp_path / "gone"))
     assert main(["serve", "--demo", "--port", "0"]) == 1
     err = capsys.readouterr().err

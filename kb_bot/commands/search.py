@@ -6,9 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb_bot import DISCLAIMER
 from kb_bot.settings import Settings
+
+if TYPE_CHECKING:
+    from kb_bot.answer import Answer
 
 
 
@@ -111,7 +115,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
+def _format_answer(a: Answer) -> str:
     lines = [f"質問: {a.question}", "", a.answer, ""]
     if a.premise_note:
         lines += [f"※ {a.premise_note}", ""]

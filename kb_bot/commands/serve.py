@@ -13,9 +13,13 @@ import errno
 import ipaddress
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 from kb_bot.errors import UserError
 from kb_bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DEMO_TEAM = "第1班"
 DEMO_TEAM_2 = "第2班"
@@ -74,7 +78,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def ensure_demo_users(engine) -> list[str]:  # noqa: ANN001
+def ensure_demo_users(engine: Engine) -> list[str]:
     """Create the demo users and teams that are missing; returns the names created."""
     from kb_bot import users
     from kb_bot.db import session_scope
@@ -93,7 +97,7 @@ def ensure_demo_users(engine) -> list[str]:  # noqa: ANN001
     return created
 
 
-def users_with_demo_passwords(engine) -> list[str]:  # noqa: ANN001
+def users_with_demo_passwords(engine: Engine) -> list[str]:
     """Active users that still log in with their published demo password."""
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
@@ -190,7 +194,7 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
     return 0
 
 
-def _hint_first_admin(engine) -> None:  # noqa: ANN001
+def _hint_first_admin(engine: Engine) -> None:
     from sqlalchemy import func, select
 
     from kb_bot.db import session_scope

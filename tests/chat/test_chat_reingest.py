@@ -13,15 +13,10 @@ def _hou(folders: list[Path]) -> Path:
     return next(p for p in folders if p.name == "handbook") / "hou.md"
 
 
-class Report:
-    changed_passage_ids = ["abc"]
-    version = "v"
-
-
 def test_no_database_yet_is_skipped_silently(settings, capsys) -> None:  # noqa: ANN001
     db_file = Path(settings.db_url.removeprefix("sqlite:///"))
     assert not db_file.exists()
-    assert requeue_after_ingest(settings, Report()) is None
+    assert requeue_after_ingest(settings, ["abc"], "v") is None
     assert not db_file.exists()  # nothing was created
     assert capsys.readouterr().err == ""
 
@@ -94,4 +89,4 @@ def test_only_the_surfaces_reach_the_pipeline_and_only_through_its_entry_point()
             if words[:1] in (["from"], ["import"]) and len(words) > 1 and words[1].split(".")[0] == "ingest":
                 reaching.setdefault(str(path.relative_to(root)), set()).add(line.strip())
     assert set(reaching) == {"commands/search.py", "commands/serve.py", "evaluation/runner.py"}
-    assert {line for lines in reaching.values() for line in lines} == {"from ingest.pipeline import IngestFailed, ingest"}
+    assert set().union(*reaching.values()) == {"from ingest.pipeline import IngestFailed, ingest"}
