@@ -4,6 +4,11 @@ Incremental: a document whose bytes did not change keeps its passages, tokens an
 one has its old passages replaced in both indexes; with ``prune`` documents that disappeared from the
 folders given are removed. The new version is built beside the one in service, smoke-checked, and only
 then switched to (see :mod:`kb_bot.index.store`), so a failure at any point leaves the old one serving.
+
+:func:`ingest` is the one entry point every surface uses (``kb-bot ingest``, ``kb-bot serve --demo``, the
+evaluation's temporary index). Once the new version serves, it sends the SV確認済み回答 citing a changed or
+removed passage back to the SV queue (:func:`kb_bot.chat.review.requeue_after_ingest`), whichever surface
+started the run.
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb_bot.errors import UserError
 from kb_bot.index.store import DocRecord, IndexStore, IndexVersion, write_version
 from kb_bot.passage import Passage
 from kb_bot.settings import Settings
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+
+if TYPE_CHECKING:
+    from ingest.collect import CollectResult
 
 
 class IngestFailed(UserError, RuntimeError):
@@ -51,6 +60,8 @@ class ChangeReport:
     seconds: float = 0.0
     eval: dict = field(default_factory=dict)
     """{"before": metrics, "after": metrics} when the ingest was run with a gold set (kb-bot ingest --gold)."""
+    requeued: int | None = None
+    """SV確認済み回答 sent back to the SV queue because a passage they cite changed; None = no chat database."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -109,6 +120,7 @@ def ingest(
     """Build and publish a new index version from ``paths`` on top of the one in service."""
     from ingest.collect import collect
     from ingest.manifest import ManifestError
+    from kb_bot.chat.review import requeue_after_ingest  # SQLAlchemy: loaded only when an ingest runs
 
     started = time.perf_counter()
     missing = [str(p) for p in paths if not p.exists()]
@@ -140,6 +152,7 @@ def ingest(
     except OSError as e:  # a full disk, a folder without permission …: one line, the old version serves
         raise IngestFailed(_os_error_message(e)) from e
     report.version = version.name
+    report.requeued = requeue_after_ingest(settings, report.changed_passage_ids, report.version)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -151,7 +164,8 @@ def _os_error_message(error: OSError) -> str:
     return f"索引の作成に失敗しました（{error.strerror or error}{where}）。運用中の索引はそのまま使われます"
 
 
-def _build(staged, result, prev, paths, settings, prune, progress, tokenizer_config) -> ChangeReport:  # noqa: ANN001
+def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths: Sequence[Path], settings: Settings,
+           prune: bool, progress: bool, tokenizer_config: TokenizerConfig | None) -> ChangeReport:
     config = tokenizer_config or TokenizerConfig()
     prev_docs = prev.docs if prev else {}
     reuse_tokens = prev is not None and prev.manifest.get("tokenizer") == config.to_dict()
@@ -233,7 +247,8 @@ def _tokenize_missing(passages: list[Passage], tokens: list, config: TokenizerCo
         tokens[i] = tokenizer(index_text(passages[i]))
 
 
-def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | None, settings: Settings, progress: bool):  # noqa: ANN202
+def _build_dense(staged: Path, passages: list[Passage], prev: IndexVersion | None, settings: Settings,
+                 progress: bool) -> tuple[dict | None, str]:
     """Vectors for the new version: copied from the previous one where the passage is unchanged."""
     if not settings.dense_enabled:
         return None, "密ベクトル検索は設定で無効です（語彙検索のみ）"

@@ -18,6 +18,7 @@ from kb_bot.question import Question, analyse, topic_of
 from kb_bot.refs import find_refs, label_matches
 from kb_bot.search import Searcher, SearchResult
 from kb_bot.text import normalize, split_sentences
+from kb_bot.tokenize import JapaneseTokenizer
 
 SAMPLE_NOTE = "この根拠は kb-bot 同梱のサンプル資料（チームが書いた要旨）で、公式の条文・通知ではありません"
 """Shown with an answer whose citations include a document marked ``sample = true`` in its manifest."""
@@ -137,7 +138,7 @@ def standalone_sentences(text: str) -> list[str]:
     return out
 
 
-def compose(result: SearchResult, tokenizer, max_sentences: int = 3, from_top: int = 3) -> Answer:  # noqa: ANN001
+def compose(result: SearchResult, tokenizer: JapaneseTokenizer, max_sentences: int = 3, from_top: int = 3) -> Answer:
     """An extractive answer: sentences that stand alone, from the top passages, each with its [n].
 
     A sentence is scored by the share of the question's weight (idf) it contains; one holding the point

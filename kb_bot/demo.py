@@ -26,7 +26,7 @@ from kb_bot.claims.config import ClaimsSettings, claims_settings
 from kb_bot.claims.deadlines import register_application, register_declaration
 from kb_bot.claims.kaigo import COLUMNS as KAIGO_COLUMNS
 from kb_bot.claims.ledger import Basis, Kind, surcharge_cap
-from kb_bot.claims.models import Case
+from kb_bot.claims.models import Case, Claim
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
 from kb_bot.users import User, get_user
@@ -101,7 +101,7 @@ def _declarations(o: _Office, today: dt.date) -> None:
     register_application(o.session, cw2, "中村 三郎", cw2, _day(today, -5))
 
 
-def _claim(o: _Office, case: str, decision: service.DecisionInput, assessed_on: dt.date, due: dt.date):  # noqa: ANN202
+def _claim(o: _Office, case: str, decision: service.DecisionInput, assessed_on: dt.date, due: dt.date) -> Claim:
     c = o.cases[case]
     claim, _ = service.create_claim(
         o.session, c.cw, c, decision, cfg=o.cfg, calendar=o.calendar, assessed_on=assessed_on, due=due

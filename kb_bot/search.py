@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from kb_bot.question import Question, analyse, missing_phrase_share, states_aske
 from kb_bot.settings import Settings
 from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+
+if TYPE_CHECKING:
+    from kb_bot.index.dense import Embedder
 
 MODES = ("hybrid", "lexical", "dense")
 CANDIDATES = 50
@@ -92,7 +96,7 @@ class Searcher:
             tok = self._local.tokenizer = JapaneseTokenizer(config)
         return tok
 
-    def dense_embedder(self, version: IndexVersion):  # noqa: ANN201 - Embedder | None
+    def dense_embedder(self, version: IndexVersion) -> Embedder | None:
         """The embedder the version was built with, or None (and a notice, said once) when unavailable."""
         model = version.dense_model
         if model is None:

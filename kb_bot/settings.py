@@ -198,3 +198,38 @@ def load_settings(**overrides: Any) -> Settings:
     config = _read_config(path)
     base = _fill(Settings, {k: v for k, v in config.items() if k != "config_file"}, "KB_BOT_", str(path))
     return dataclasses.replace(base, home=home, config_file=path, **{k: v for k, v in overrides.items() if k != "home"})
+
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+"""The source checkout this package runs from: it holds ``corpus/`` and ``eval/`` (a wheel install has neither)."""
+
+
+class SampleCorpusMissing(UserError):
+    """The bundled sample corpus is not where it was looked for."""
+
+
+def checkout_path(relative: Path) -> Path:
+    """``relative`` (e.g. ``eval/gold.jsonl``) inside the source checkout this package runs from."""
+    return _CHECKOUT / relative
+
+
+def sample_corpus() -> Path:
+    """The bundled sample corpus folder (handbook, casebook, notices): ``$KB_BOT_SAMPLE_CORPUS`` when set, else
+    ``corpus/`` of the source checkout. Raises :class:`SampleCorpusMissing` when that folder is not there."""
+    override = os.environ.get("KB_BOT_SAMPLE_CORPUS")
+    folder = Path(override).expanduser() if override else checkout_path(Path("corpus"))
+    if not folder.is_dir():
+        hint = "" if override else "（パッケージだけを入れた環境には同梱されません）"
+        raise SampleCorpusMissing(f"サンプル資料のフォルダ {folder} がありません{hint}。"
+                                  "環境変数 KB_BOT_SAMPLE_CORPUS にフォルダを指定してください")
+    return folder
+
+
+def sample_corpus_folders() -> list[Path]:
+    """The folders of the sample corpus that hold a ``manifest.toml``, in name order."""
+    root = sample_corpus()
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "manifest.toml").exists())
+    if not folders:
+        raise SampleCorpusMissing(f"サンプル資料のフォルダ {root} に manifest.toml のあるフォルダがありません。"
+                                  "環境変数 KB_BOT_SAMPLE_CORPUS の指定を確かめてください")
+    return folders

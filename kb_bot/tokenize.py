@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kb_bot.text import normalize
+
+if TYPE_CHECKING:
+    import fugashi
 
 # unidic POS (pos1) that carry no topic: particles, auxiliaries, symbols, blanks.
 _FUNCTION_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
@@ -54,7 +58,7 @@ class JapaneseTokenizer:
         self.config = config or TokenizerConfig()
 
     @cached_property
-    def _tagger(self):  # noqa: ANN202 - fugashi type
+    def _tagger(self) -> fugashi.Tagger:
         import fugashi
 
         return fugashi.Tagger()

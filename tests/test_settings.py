@@ -34,3 +34,29 @@ def test_a_section_is_read_once(home: Path, monkeypatch) -> None:  # noqa: ANN00
     monkeypatch.setenv("KB_BOT_CLAIMS_KAIGO_APPROVAL", "sv_batch")
     assert claims_settings(settings) is first and first.kaigo_approval == "cw"
     assert claims_settings(load_settings()).kaigo_approval == "sv_batch"  # a new start reads it again
+
+
+def test_the_sample_corpus_is_found_in_the_checkout_or_where_the_environment_says(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from kb_bot.settings import SampleCorpusMissing, sample_corpus, sample_corpus_folders
+
+    monkeypatch.delenv("KB_BOT_SAMPLE_CORPUS", raising=False)
+    assert [p.name for p in sample_corpus_folders()] == ["casebook", "handbook", "notices"]
+    (tmp_path / "office" / "notices").mkdir(parents=True)
+    (tmp_path / "office" / "notices" / "manifest.toml").write_text("", encoding="utf-8")
+    (tmp_path / "office" / "drafts").mkdir()
+    monkeypatch.setenv("KB_BOT_SAMPLE_CORPUS", str(tmp_path / "office"))
+    assert sample_corpus() == tmp_path / "office"
+    assert sample_corpus_folders() == [tmp_path / "office" / "notices"]
+    monkeypatch.setenv("KB_BOT_SAMPLE_CORPUS", str(tmp_path / "gone"))
+    with pytest.raises(SampleCorpusMissing, match="KB_BOT_SAMPLE_CORPUS"):
+        sample_corpus()
+
+
+def test_serve_demo_without_the_sample_corpus_says_so_in_one_line(
+        home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch.setenv("KB_BOT_SAMPLE_CORPUS", str(tmp_path / "gone"))
+    assert main(["serve", "--demo", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("エラー: サンプル資料のフォルダ ") and len(err.strip().splitlines()) == 1
+    assert not home.exists() or not any(home.rglob("*.sqlite3"))  # nothing was created for a start that failed

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import TYPE_CHECKING
 
 from kb_bot.text import normalize
+
+if TYPE_CHECKING:
+    import fugashi
+
+    from kb_bot.tokenize import JapaneseTokenizer
 
 _local = threading.local()
 _SKIP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
@@ -21,7 +27,7 @@ _NOISE = frozenset(
 _KANA_ONLY = re.compile(r"[ぁ-ゖー]{1,3}")
 
 
-def _tagger():  # noqa: ANN202
+def _tagger() -> fugashi.Tagger:
     tagger = getattr(_local, "tagger", None)
     if tagger is None:
         import fugashi
@@ -30,7 +36,7 @@ def _tagger():  # noqa: ANN202
     return tagger
 
 
-def _lemma(word) -> str:  # noqa: ANN001
+def _lemma(word: fugashi.UnidicNode) -> str:
     lemma = word.feature.lemma or word.surface
     return normalize(lemma.split("-")[0]).lower()
 
@@ -64,14 +70,14 @@ def spans(text: str, terms: set[str], literals: tuple[str, ...] = ()) -> list[tu
     return merged
 
 
-def content_words(tokenizer, text: str) -> list[str]:  # noqa: ANN001
+def content_words(tokenizer: JapaneseTokenizer, text: str) -> list[str]:
     """The tokenizer's unigrams without light verbs, fillers, short kana and single characters: the words
     that carry meaning (used to highlight, to match SV確認済み回答 and for the grounding overlap)."""
     unigrams, _ = tokenizer.analyze(text)
     return [t for t in unigrams if len(t) > 1 and t not in _NOISE and not _KANA_ONLY.fullmatch(t)]
 
 
-def question_terms(question: str, tokenizer) -> tuple[set[str], tuple[str, ...]]:  # noqa: ANN001
+def question_terms(question: str, tokenizer: JapaneseTokenizer) -> tuple[set[str], tuple[str, ...]]:
     """(content-word lemmas, literal references) of a question, for :func:`spans`."""
     from kb_bot.refs import find_refs
 

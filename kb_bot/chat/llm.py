@@ -12,8 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kb_bot.chat.config import ChatSettings
+
+if TYPE_CHECKING:
+    import httpx
 
 SYSTEM_PROMPT = """あなたは生活保護の実務担当者（ケースワーカー）を支援するアシスタントです。
 次の規則を必ず守って、日本語で簡潔に答えてください。
@@ -56,7 +60,8 @@ def _guard(question: str, passages: Sequence[tuple[str, str]]) -> None:
             raise LLMError(f"送信前の検査で{what}に個人情報と思われる文字列（{kinds}）が残っていたため送信を中止しました")
 
 
-def generate(question: str, passages: Sequence[tuple[str, str]], cfg: ChatSettings, client=None) -> LLMReply:  # noqa: ANN001
+def generate(question: str, passages: Sequence[tuple[str, str]], cfg: ChatSettings,
+             client: httpx.Client | None = None) -> LLMReply:
     """Ask the endpoint; ``question`` and ``passages`` must already be masked.
 
     Raises :class:`LLMError` on any failure."""

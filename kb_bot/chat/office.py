@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -54,7 +55,7 @@ class OfficeIndex:
         self,
         session: Session,
         question: str,
-        tokenize,  # noqa: ANN001 - str -> list[str] (unigrams)
+        tokenize: Callable[[str], list[str]],  # the question's unigrams
         idf: dict[str, float],
         unknown_idf: float,
         min_similarity: float,

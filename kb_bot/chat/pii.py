@@ -33,6 +33,10 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import fugashi
 
 HONORIFICS = ("様", "さん", "氏", "くん", "君", "ちゃん", "殿")
 KINDS = {
@@ -162,7 +166,7 @@ class Masked:
 _local = threading.local()
 
 
-def _tagger():  # noqa: ANN202 - fugashi.Tagger
+def _tagger() -> fugashi.Tagger:
     tagger = getattr(_local, "tagger", None)
     if tagger is None:
         import fugashi

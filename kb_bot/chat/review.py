@@ -31,8 +31,9 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Session
 from kb_bot import audit
 from kb_bot.chat.models import ChatReview, ChatTurn, OfficeAnswer
 from kb_bot.db import utcnow
+from kb_bot.settings import Settings
 from kb_bot.users import PermissionDenied, Role, User, UserError, can_see, team_members
 
 SYSTEM = "system"
@@ -299,16 +301,15 @@ def history(session: Session, turn: ChatTurn) -> list[ChatReview]:
 
 # -- re-review after a re-ingest ------------------------------------------------------------------------
 
-def requeue_changed(session: Session, passage_ids: Iterable[str], report=None) -> list[int]:  # noqa: ANN001
+def requeue_changed(session: Session, passage_ids: Iterable[str], version: str = "") -> list[int]:
     """Send back to the queue every approved/corrected answer citing one of ``passage_ids``.
 
-    ``report`` (an ``ingest.pipeline.ChangeReport``) only adds the index version to the record.
+    ``version`` (the new index version) only adds to the record.
     The SV確認済み回答 become ``stale`` (not shown) until an SV reviews them again. Returns the turn ids.
     """
     ids = sorted(set(passage_ids))
     if not ids:
         return []
-    version = getattr(report, "version", "") if report is not None else ""
     requeued: list[int] = []
     for oa in session.scalars(select(OfficeAnswer).where(OfficeAnswer.status == "active").order_by(OfficeAnswer.id)):
         cited = [c for c in (oa.citations or []) if c.get("used")] or list(oa.citations or [])
@@ -328,10 +329,11 @@ def requeue_changed(session: Session, passage_ids: Iterable[str], report=None) -
     return requeued
 
 
-def requeue_after_ingest(settings, report) -> int | None:  # noqa: ANN001
-    """Called by ``kb-bot ingest`` after a successful ingest. Returns how many answers went back to the
-    queue, or None when there is no chat database yet (never created: nothing to do, nothing said)."""
-    ids = list(getattr(report, "changed_passage_ids", []) or [])
+def requeue_after_ingest(settings: Settings, passage_ids: Sequence[str], version: str) -> int | None:
+    """Called by the ingest pipeline once index ``version`` serves, with the ids of the passages it changed or
+    removed. Returns how many answers went back to the queue, or None when there is no chat database yet
+    (never created: nothing to do, nothing said)."""
+    ids = list(passage_ids)
     if not ids:
         return 0
     from sqlalchemy import inspect
@@ -342,7 +344,7 @@ def requeue_after_ingest(settings, report) -> int | None:  # noqa: ANN001
     url = settings.db_url
     u = make_url(url)
     if u.get_backend_name() == "sqlite" and (not u.database or u.database == ":memory:"
-                                             or not __import__("pathlib").Path(u.database).exists()):
+                                             or not Path(u.database).exists()):
         return None
     engine = make_engine(url)
     try:
@@ -354,6 +356,6 @@ def requeue_after_ingest(settings, report) -> int | None:  # noqa: ANN001
                   file=sys.stderr)
             return None
         with session_scope(engine) as session:
-            return len(requeue_changed(session, ids, report))
+            return len(requeue_changed(session, ids, version))
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ import csv
 import io
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -29,6 +29,12 @@ from kb_bot.chat.pii import Masker, detect, mask
 from kb_bot.db import session_scope
 from kb_bot.settings import Settings
 from kb_bot.users import PermissionDenied, Role, User, UserError, visible_user_ids
+
+if TYPE_CHECKING:
+    import httpx
+
+    from kb_bot.search import Searcher
+    from kb_bot.tokenize import JapaneseTokenizer
 
 MAX_QUESTION = 2000
 LLM_FALLBACK_NOTICE = "LLMの回答が根拠の検査を通らなかったため、資料から抜き出した回答を表示しています（SV確認に回しました）"
@@ -58,7 +64,8 @@ def _ms(seconds: float) -> float:
 
 
 class ChatService:
-    def __init__(self, settings: Settings, engine: Engine, searcher=None, http_client=None) -> None:  # noqa: ANN001
+    def __init__(self, settings: Settings, engine: Engine, searcher: Searcher | None = None,
+                 http_client: httpx.Client | None = None) -> None:
         from kb_bot.search import Searcher
 
         self.settings = settings
@@ -141,8 +148,11 @@ class ChatService:
         return TurnResult(turn_id, answer, office, flags, status, mode, timings, notice, problems, masked_q, payload,
                           detect(question))
 
-    def _llm(self, answer: Answer, tokenizer, masker: Masker) -> tuple:  # noqa: ANN001
-        """Ask the model with the question *and the passages* masked by ``masker`` (one mapping for all)."""
+    def _llm(self, answer: Answer, tokenizer: JapaneseTokenizer,
+             masker: Masker) -> tuple[str, str, list[str], str, bool, bool]:
+        """Ask the model with the question *and the passages* masked by ``masker`` (one mapping for all).
+
+        Returns (mode, notice, problems, model, grounding failed, LLM error)."""
         from kb_bot.chat import grounding
         from kb_bot.chat.llm import NO_ANSWER, LLMError, generate
         from kb_bot.chat.pii import unmask

@@ -8,11 +8,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from kb_bot.settings import Settings
+from kb_bot.settings import Settings, checkout_path, sample_corpus
 
-REPO = Path(__file__).resolve().parents[2]
 DEFAULT_GOLDS = (Path("eval/gold.jsonl"), Path("eval/gold2.jsonl"), Path("eval/gold3-blind.jsonl"))
-DEFAULT_CORPUS = (Path("corpus/handbook"), Path("corpus/casebook"), Path("corpus/notices"))
+DEFAULT_CORPUS = ("handbook", "casebook", "notices")
+"""Folders of the sample corpus (:func:`kb_bot.settings.sample_corpus`) measured by default, in ingest order."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +57,12 @@ def _find(path: Path) -> Path:
     """A relative default is looked up in the working folder, then in the kb-bot checkout."""
     if path.is_absolute() or path.exists():
         return path
-    return REPO / path if (REPO / path).exists() else path
+    return checkout_path(path) if checkout_path(path).exists() else path
+
+
+def _default_corpus() -> list[Path]:
+    root = sample_corpus()
+    return [root / name for name in DEFAULT_CORPUS]
 
 
 def _gold_sets(paths: list[Path]) -> list:
@@ -108,7 +113,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     modes = ["lexical", "dense", "hybrid"] if args.mode == "all" else [args.mode]
     corpus = None
     if not args.current_index:
-        corpus = args.corpus or [_find(p) for p in DEFAULT_CORPUS]
+        corpus = args.corpus or _default_corpus()
     command = "kb-bot " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
     with tempfile.TemporaryDirectory(prefix="kb-bot-lawset-") as tmp:
         if with_law:
@@ -141,7 +146,7 @@ def _fit_confidence(args: argparse.Namespace, settings: Settings) -> int:
     from kb_bot.evaluation.suite import law_set
 
     with_law = args.law_set if args.law_set is not None else args.gold is None
-    corpus = tuple(args.corpus or [_find(p) for p in DEFAULT_CORPUS])
+    corpus = tuple(args.corpus or _default_corpus())
     modes = ["lexical", "hybrid"] if args.mode == "all" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="kb-bot-lawset-") as tmp:
         try:

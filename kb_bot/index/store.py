@@ -25,11 +25,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kb_bot.errors import UserError
 from kb_bot.passage import DocumentMeta, Passage
+
+if TYPE_CHECKING:
+    from kb_bot.index.dense import DenseStore
+    from kb_bot.index.lexical import LexicalIndex
 
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
@@ -123,7 +128,7 @@ class IndexVersion:
         self.name: str = self.manifest["name"]
         self._masks: dict[str, np.ndarray] = {}
         self._live_ids: dict[str, frozenset[str]] = {}
-        self._dense_store = None
+        self._dense_store: DenseStore | None = None
         self._ref_positions: dict[str, list[int]] = {}
 
     @cached_property
@@ -157,7 +162,7 @@ class IndexVersion:
         return validity(self.docs)
 
     @cached_property
-    def lexical(self):  # noqa: ANN201 - LexicalIndex, imported lazily
+    def lexical(self) -> LexicalIndex:
         from kb_bot.index.lexical import LexicalIndex
 
         return LexicalIndex.load(self.path)
@@ -173,7 +178,7 @@ class IndexVersion:
     def dense_model(self) -> str | None:
         return (self.manifest.get("dense") or {}).get("model")
 
-    def dense_store(self):  # noqa: ANN201 - DenseStore, imported lazily
+    def dense_store(self) -> DenseStore:
         """The version's vector store, opened once."""
         if self._dense_store is None:
             from kb_bot.index.dense import DenseStore

@@ -16,7 +16,9 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from html import escape
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -28,6 +30,10 @@ from kb_bot.users import ROLE_LABELS, Role, User, authenticate, get_user
 from kb_bot.web import throttle
 from kb_bot.web.config import WebSettings
 from kb_bot.web.security import client_address, same_origin
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.requests import Request
 
 COOKIE = "kbbot_session"
 CACHE_SECONDS = 5.0
@@ -92,7 +98,7 @@ class Auth:
         return name
 
     # -- who is asking --------------------------------------------------------------------------------
-    def sso_user(self, request) -> str | None:  # noqa: ANN001 - starlette Request
+    def sso_user(self, request: "Request") -> str | None:
         header = self.cfg.trusted_user_header
         if not header:
             return None
@@ -117,12 +123,12 @@ class Auth:
             self._cache["sso:" + name] = (now, name if ok else None)
         return name if ok else None
 
-    def dependency(self, request) -> str | None:  # noqa: ANN001
+    def dependency(self, request: "Request") -> str | None:
         """Gradio's ``auth_dependency``: the user name of the request, or None (→ 401 / login page)."""
         return self.session_user(request.cookies.get(COOKIE)) or self.sso_user(request)
 
     # -- password login -------------------------------------------------------------------------------
-    def client_address(self, request) -> str:  # noqa: ANN001 - starlette Request
+    def client_address(self, request: "Request") -> str:
         direct = request.client.host if request.client else ""
         return client_address(direct, request.headers.get("x-forwarded-for"), self.cfg.trusted_proxies)
 
@@ -149,10 +155,10 @@ class Auth:
         return self.create_session(user_id), ""
 
     # -- routes -----------------------------------------------------------------------------------------
-    def install(self, app) -> None:  # noqa: ANN001 - fastapi.FastAPI
+    def install(self, app: "FastAPI") -> None:
         """Add /login, /logout and the redirect of an anonymous page request to /login (before Gradio)."""
         from fastapi import Form, Request
-        from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+        from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
         auth = self
 
@@ -163,7 +169,7 @@ class Auth:
             return HTMLResponse(login_page(error, auth.demo_note))
 
         @app.post("/login")
-        def login_submit(request: Request, username: str = Form(""), password: str = Form("")):  # noqa: ANN202
+        def login_submit(request: Request, username: str = Form(""), password: str = Form("")) -> Response:
             if not _same_origin(request):
                 return PlainTextResponse("不正な送信元です", status_code=403)
             token, message = auth.login(username, password, auth.client_address(request))
@@ -175,7 +181,7 @@ class Auth:
             return response
 
         @app.get("/logout")
-        def logout(request: Request):  # noqa: ANN202
+        def logout(request: Request) -> RedirectResponse:
             auth.revoke(request.cookies.get(COOKIE))
             response = RedirectResponse("/login", status_code=303)
             response.delete_cookie(COOKIE, path="/")
@@ -186,7 +192,7 @@ class Auth:
             return PlainTextResponse("ok")
 
         @app.middleware("http")
-        async def anonymous_to_login(request: Request, call_next):  # noqa: ANN001, ANN202
+        async def anonymous_to_login(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
             if request.method == "GET" and request.url.path in ("/", "/index.html"):
                 from starlette.concurrency import run_in_threadpool
 
@@ -195,7 +201,7 @@ class Auth:
             return await call_next(request)
 
 
-def _same_origin(request) -> bool:  # noqa: ANN001
+def _same_origin(request: "Request") -> bool:
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin or origin == "null":
         return origin is None

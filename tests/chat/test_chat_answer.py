@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from kb_bot import DISCLAIMER
 from kb_bot.answer import ABSTAIN_TEXT, Citation, answer_question, checklist, compose, standalone_sentences
 from kb_bot.search import Searcher
-from kb_bot.settings import load_settings
+from kb_bot.settings import load_settings, sample_corpus_folders
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def cite(n: int, text: str, label: str = "", headings: tuple[str, ...] = ()) -> Citation:
@@ -109,8 +107,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
     home = tmp_path_factory.mktemp("sample-home")
     s = load_settings(home=str(home), embed_model="none")
-    folders = sorted(p for p in (REPO / "corpus").iterdir() if (p / "manifest.toml").exists())
-    ingest(folders, s, progress=False)
+    ingest(sample_corpus_folders(), s, progress=False)
     return Searcher(s)
 
 

@@ -126,9 +126,9 @@ def test_references_amounts_and_dates_are_never_masked(
 
 def test_the_bundled_corpus_is_not_masked() -> None:
     """Legal text stays as it is when passages are masked for the model (no over-masking)."""
-    from pathlib import Path
+    from kb_bot.settings import sample_corpus
 
-    root = Path(__file__).resolve().parents[2] / "corpus"
+    root = sample_corpus()
     masked = {}
     for path in sorted(root.rglob("*")):
         if path.suffix not in (".md", ".txt", ".html", ".xml"):

@@ -13,15 +13,10 @@ def _hou(folders: list[Path]) -> Path:
     return next(p for p in folders if p.name == "handbook") / "hou.md"
 
 
-class Report:
-    changed_passage_ids = ["abc"]
-    version = "v"
-
-
 def test_no_database_yet_is_skipped_silently(settings, capsys) -> None:  # noqa: ANN001
     db_file = Path(settings.db_url.removeprefix("sqlite:///"))
     assert not db_file.exists()
-    assert requeue_after_ingest(settings, Report()) is None
+    assert requeue_after_ingest(settings, ["abc"], "v") is None
     assert not db_file.exists()  # nothing was created
     assert capsys.readouterr().err == ""
 
@@ -63,3 +58,35 @@ def test_reingest_requeues_answers_citing_changed_passages(home, mini_corpus, db
         assert turn.review_status == "pending" and "source_changed" in turn.flags
         assert s.get(ChatTurn, other.turn_id).review_status == "approved"
     assert [t["id"] for t in svc.queue(people.sv1)] == [r.turn_id]
+
+
+def test_the_pipeline_entry_point_requeues_whatever_surface_called_it(chat_env, service, people,  # noqa: ANN001
+                                                                     mini_corpus) -> None:
+    """serve --demo and the evaluation call ``ingest.pipeline.ingest`` too: the re-queue happens there."""
+    from ingest.pipeline import ingest
+    from kb_bot.chat.models import ChatTurn
+
+    r = service.ask(people.cw1, "徴収金の納付に充てる旨を申し出た場合に交付の際に徴収できるか")
+    service.request_review(people.cw1, r.turn_id)
+    service.act(people.sv1, r.turn_id, "approve")
+
+    unchanged = ingest(mini_corpus, chat_env, progress=False)
+    assert unchanged.requeued == 0
+    hou = _hou(mini_corpus)
+    hou.write_text(hou.read_text().replace("交付の際に徴収できる。", "交付の際に徴収することができる。"))
+    report = ingest(mini_corpus, chat_env, progress=False)
+    assert report.requeued == 1
+    with session_scope(service.engine) as s:
+        assert s.get(ChatTurn, r.turn_id).review_status == "pending"
+
+
+def test_only_the_surfaces_reach_the_pipeline_and_only_through_its_entry_point() -> None:
+    root = Path(__file__).resolve().parents[2] / "kb_bot"
+    reaching: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if words[:1] in (["from"], ["import"]) and len(words) > 1 and words[1].split(".")[0] == "ingest":
+                reaching.setdefault(str(path.relative_to(root)), set()).add(line.strip())
+    assert set(reaching) == {"commands/search.py", "commands/serve.py", "evaluation/runner.py"}
+    assert set().union(*reaching.values()) == {"from ingest.pipeline import IngestFailed, ingest"}

@@ -74,7 +74,10 @@ def test_every_gold2_label_names_a_passage_of_the_sample_corpus(home, settings):
     from ingest.pipeline import ingest
     from kb_bot.index.store import IndexStore
 
-    ingest([REPO / "corpus" / c for c in ("handbook", "casebook", "notices")], settings, progress=False)
+    from kb_bot.commands.evaluate import DEFAULT_CORPUS
+    from kb_bot.settings import sample_corpus
+
+    ingest([sample_corpus() / c for c in DEFAULT_CORPUS], settings, progress=False)
     passages = [p.label for p in IndexStore(settings.index_dir).open_current().passages]
     items = load_gold(GOLD2).items
     missing = sorted({(i.id, g) for i in items for g in i.labels
