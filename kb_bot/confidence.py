@@ -19,6 +19,12 @@ The signals (computed by :class:`kb_bot.search.Searcher` for every question):
 - ``dense_max`` — the best cosine of the dense retriever (hybrid only);
 - ``agreement`` — share of the lexical top 5 that is also in the dense top 5 (hybrid only).
 
+The models read ``coverage`` and ``bm25_ratio`` on a log scale (``log_coverage``, ``log_bm25_ratio``, see
+:func:`feature`): a passage covering 5% of a long question against one covering 15% is a larger difference in
+evidence than 75% against 85%, and the linear signals let a long question's length outweigh a near-zero cover.
+A question with a weak key signal — it asks for a number no top passage states, almost none of its noun
+phrases is in the top passages, or they cover under a tenth of it — gets at most :data:`WEAK_CEILING`.
+
 The models are data (``kb_bot/data/confidence.json``: features, standardisation, coefficients, threshold,
 what they were fitted on and when), fitted on the dev split by ``kb-bot eval --fit-confidence``
 (:mod:`kb_bot.evaluation.calibrate`) and loaded once. The reference coefficients are fitted non-negative, so
@@ -38,16 +44,36 @@ from kb_bot.errors import UserError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "confidence.json"
 FEATURES = {
-    "lexical": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject",
+    "lexical": ("log_coverage", "log_bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject",
                 "asked_number_missing", "phrase_missing"),
-    "hybrid": ("coverage", "bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject",
+    "hybrid": ("log_coverage", "log_bm25_ratio", "unknown_share", "length", "ref_matched", "ref_subject",
                "asked_number_missing", "phrase_missing", "dense_max", "agreement"),
 }
 """The signals each mode's model reads (``dense`` mode uses the hybrid model)."""
 CEILING = 0.99
 """The most confidence any answer gets: a retrieved passage is evidence, never certainty."""
+WEAK_CEILING = 0.85
+"""The most confidence an answer gets when a key signal is weak (:func:`weak_signal`)."""
 NON_NEGATIVE = ("ref_matched", "ref_subject")
 """Signals whose coefficient may not be negative: a matched reference never lowers the confidence."""
+
+
+LOG_OF = {"log_coverage": "coverage", "log_bm25_ratio": "bm25_ratio"}
+"""Model features that are a signal on a log scale: log(0.02 + the signal)."""
+
+
+def feature(signals: Mapping[str, float], name: str) -> float:
+    """The value of model feature ``name`` for ``signals`` (a signal, or a signal on a log scale)."""
+    if name in LOG_OF:
+        return math.log(0.02 + signals.get(LOG_OF[name], 0.0))
+    return signals.get(name, 0.0)
+
+
+def weak_signal(signals: Mapping[str, float]) -> bool:
+    """A key signal says the top passages hardly hold the question: the asked number is missing, ≥ 85% of its
+    noun phrases are missing, or the best passage covers under a tenth of its weight."""
+    return (signals.get("asked_number_missing", 0.0) >= 1.0 or signals.get("phrase_missing", 0.0) >= 0.85
+            or signals.get("coverage", 1.0) < 0.1)
 
 
 class ConfidenceModelMissing(UserError):
@@ -68,9 +94,10 @@ class ConfidenceModel:
     fitted_at: str = ""
 
     def predict(self, signals: Mapping[str, float]) -> float:
-        z = self.intercept + sum(c * (signals.get(f, 0.0) - m) / s
+        z = self.intercept + sum(c * (feature(signals, f) - m) / s
                                  for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
-        return min(CEILING, 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
+        ceiling = WEAK_CEILING if weak_signal(signals) else CEILING
+        return min(ceiling, 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
 
     def to_dict(self) -> dict:
         return asdict(self)

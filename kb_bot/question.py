@@ -91,6 +91,9 @@ class Question:
     """Kinds of number the question asks for (円 for 「いくら」, 年 for 「何年」 …), see :func:`states_asked_number`."""
     phrases: tuple[str, ...] = ()
     """The question's noun phrases (runs of 3+ kanji/katakana), see :func:`missing_phrase_share`."""
+    focus_terms: tuple[str, ...] = ()
+    """Terms of the sentences that ask (…か。 …？ …せよ。) when the question also tells a case: searched for once
+    more, so the asked point outweighs the narrative (see :func:`focus_sentences`)."""
     book_terms: tuple[str, ...] = ()
     """Terms of the books' words for what the question says in other words (:data:`BOOK_WORDS`, not already
     among :attr:`terms`): searched for as well, and a passage holding them covers the question."""
@@ -102,6 +105,13 @@ class Question:
     @property
     def terms(self) -> tuple[str, ...]:
         return self.unigrams + self.bigrams
+
+    @property
+    def search_terms(self) -> list[str]:
+        """What the lexical search looks for: each word of the question and of the books' words once (a case
+        that repeats its parties' names 「一般社団法人G」「空き家診断事業」 does not outweigh the asked point),
+        and the words of the asking sentences (:attr:`focus_terms`) once more."""
+        return list(dict.fromkeys(self.terms + self.book_terms)) + list(self.focus_terms)
 
 
 def analyse(text: str, analyze: Callable[[str], tuple[list[str], list[str]]]) -> Question:
@@ -117,8 +127,21 @@ def analyse(text: str, analyze: Callable[[str], tuple[list[str], list[str]]]) ->
     book_terms = tuple(dict.fromkeys(t for w in books for part in analyze(w) for t in part if t not in known))
     asked = tuple(kind for kind, ask, _ in _ASKED_NUMBERS if ask.search(q))
     phrases = tuple(dict.fromkeys(m.group(0) for m in _PHRASE.finditer(q)))
+    focus = focus_sentences(q)
+    focus_terms = tuple(t for part in analyze(focus) for t in part) if focus else ()
     return Question(text, q, refs, reference_share(q, refs), tuple(unigrams), tuple(bigrams),
-                    topic_of(q, refs), points, asked, phrases, book_terms)
+                    topic_of(q, refs), points, asked, phrases, focus_terms, book_terms)
+
+
+_SENTENCE = re.compile(r"[^。？?！!\n]+[。？?！!]?")
+_ASKING = re.compile(r"[か？?]$|[か？?][。」]?$|せよ|答えよ|教えて|ください|べきか|どう")
+
+
+def focus_sentences(normalized: str) -> str:
+    """The sentences that ask, when the question has at least two sentences and not all of them ask; else ''."""
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(normalized) if m.group(0).strip()]
+    asking = [s for s in sentences if _ASKING.search(s.rstrip("。"))]
+    return "".join(asking) if len(sentences) >= 2 and 0 < len(asking) < len(sentences) else ""
 
 
 def states_asked_number(question: Question, passage_text: str) -> bool:

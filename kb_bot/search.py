@@ -126,7 +126,7 @@ class Searcher:
         as_of = as_of or today()
         v = self.version()
         mask = v.in_force_mask(as_of)
-        lex_all = np.where(mask, v.lexical.scores(q.terms + q.book_terms), 0.0)
+        lex_all = np.where(mask, v.lexical.scores(q.search_terms), 0.0)
         lex_ranked = top_k(v.ids, lex_all, CANDIDATES)
 
         requested = mode
@@ -190,7 +190,8 @@ class Searcher:
         signals = {
             # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts
             "coverage": self._coverage(v, q.terms, hits[:3], q.book_terms),
-            "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0)) / _self_score(v, q.terms)),
+            "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0))
+                              / _self_score(v, list(dict.fromkeys(q.terms)) + list(q.focus_terms))),
             "unknown_share": _unknown_share(v, q.terms),
             "length": math.log1p(len(set(q.unigrams))),
             "ref_matched": 1.0 if matched_refs else 0.0,
@@ -256,6 +257,6 @@ def _unknown_share(v: IndexVersion, terms: Sequence[str]) -> float:
 
 
 def _self_score(v: IndexVersion, terms: Sequence[str]) -> float:
-    """The BM25 score of a passage of average length holding each question word once: Σ idf, a word the index
+    """The BM25 score of a passage of average length holding each searched word once: Σ idf, a word the index
     has never seen weighing as the rarest (so a question of unknown words has a low ratio, not a high one)."""
     return sum(v.lexical.idf.get(t, v.lexical.unknown_idf) for t in terms) or 1.0

@@ -11,7 +11,9 @@ import pytest
 from kb_bot.confidence import (
     CEILING,
     FEATURES,
+    WEAK_CEILING,
     ConfidenceModelMissing,
+    feature,
     load_models,
     model_for,
     save_models,
@@ -68,11 +70,32 @@ def test_a_matched_reference_raises_confidence_but_never_to_one() -> None:
         assert m.predict(perfect) == CEILING < 1.0
 
 
+def test_coverage_and_bm25_ratio_are_read_on_a_log_scale() -> None:
+    low, lower = {"coverage": 0.15, "bm25_ratio": 0.15}, {"coverage": 0.05, "bm25_ratio": 0.05}
+    high, lower_high = {"coverage": 0.85, "bm25_ratio": 0.85}, {"coverage": 0.75, "bm25_ratio": 0.75}
+    for name in ("log_coverage", "log_bm25_ratio"):
+        # the same 0.1 apart weighs far more near zero than near one
+        assert feature(low, name) - feature(lower, name) > 3 * (feature(high, name) - feature(lower_high, name))
+    assert feature({"coverage": 0.0}, "log_coverage") < feature({"coverage": 0.01}, "log_coverage")  # finite at 0
+    assert feature({"length": 2.5}, "length") == 2.5
+
+
+@pytest.mark.parametrize("weak", [{"asked_number_missing": 1.0}, {"phrase_missing": 0.9}, {"coverage": 0.05}])
+def test_a_weak_key_signal_caps_the_confidence(weak: dict) -> None:
+    for mode in ("lexical", "hybrid"):
+        m = model_for(mode)
+        strong = {"coverage": 0.9, "bm25_ratio": 2.0, "unknown_share": 0.0, "length": 3.0, "ref_matched": 1.0,
+                  "ref_subject": 1.0, "asked_number_missing": 0.0, "phrase_missing": 0.0, "dense_max": 0.9,
+                  "agreement": 1.0}
+        assert m.predict(strong) > WEAK_CEILING
+        assert m.threshold < m.predict({**strong, **weak}) <= WEAK_CEILING  # still answered, never highly confident
+
+
 def test_reference_coefficients_are_fitted_non_negative() -> None:
     m = fit_model(rows(), "lexical")
     coef = dict(zip(m.features, m.coef))
     assert coef["ref_matched"] >= 0 and coef["ref_subject"] >= 0
-    assert coef["coverage"] > 0
+    assert coef["log_coverage"] > 0
 
 
 def test_models_are_saved_as_data_and_loaded(tmp_path: Path) -> None:

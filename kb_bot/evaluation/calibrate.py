@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb_bot.confidence import DEFAULT_PATH, FEATURES, NON_NEGATIVE, ConfidenceModel, save_models
+from kb_bot.confidence import DEFAULT_PATH, FEATURES, NON_NEGATIVE, ConfidenceModel, feature, save_models
 from kb_bot.evaluation.gold import GoldSet
 from kb_bot.settings import Settings
 
@@ -46,7 +46,7 @@ def collect(settings: Settings, golds: Sequence[GoldSet], mode: str) -> list[dic
 
 
 def _matrix(rows: Sequence[dict], features: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([[r["signals"].get(f, 0.0) for f in features] for r in rows], dtype=float)
+    x = np.array([[feature(r["signals"], f) for f in features] for r in rows], dtype=float)
     y = np.array([1 if r["answerable"] else 0 for r in rows])
     return x, y
 
