@@ -54,6 +54,7 @@ def test_the_shipped_models_are_fitted_on_dev_and_load() -> None:
         assert 0.0 < m.threshold < 1.0
         assert m.fitted_on["split"] == "dev" and m.fitted_on["answerable"] < m.fitted_on["items"]
         assert m.fitted_at
+        assert not any(c.startswith("/") for c in m.fitted_on["corpus"]), "the shipped file names no machine's paths"
     assert model_for("lexical").features == FEATURES["lexical"]
 
 
