@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from kb_bot.confidence import DEFAULT_PATH, FEATURES, NON_NEGATIVE, ConfidenceModel, feature, save_models
-from kb_bot.evaluation.gold import GoldSet
+from kb_bot.evaluation.gold import GoldSet, shown_path
 from kb_bot.settings import Settings
 
 MAX_WRONG = 0.03
@@ -179,7 +179,7 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
             fitted_on={"gold": [f"{s.gold.path} (sha1 {s.gold.sha1[:12]})" for s in sources], "split": "dev",
                        "items": len(mode_rows), "answerable": int(answerable.sum()),
                        "dense_model": dense_model[mode] if mode != "lexical" else None,
-                       "corpus": sorted({_shown(p) for s in sources for p in s.corpus})})
+                       "corpus": sorted({shown_path(p) for s in sources for p in s.corpus})})
         fitted[mode] = model
         report["models"][mode] = {
             "features": dict(zip(model.features, (round(c, 3) for c in model.coef))),
@@ -225,12 +225,3 @@ def markdown(report: dict) -> str:
         lines.append("")
     lines.append(f"保存先: {report['saved'] or '（保存なし）'}")
     return "\n".join(lines) + "\n"
-
-
-def _shown(path: Path) -> str:
-    """A corpus folder as the saved model names it: relative to the working folder, else its name (the law set
-    lives in a temporary folder), so the file carries no machine's paths."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return path.name

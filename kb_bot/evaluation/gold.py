@@ -230,3 +230,12 @@ def stratified_split(keys: Iterable[tuple[str, str]], seed: int, test_share: flo
         n_test = max(1, round(len(ids) * test_share)) if len(ids) > 1 else 0
         out |= {i: "test" for i in ids[:n_test]} | {i: "dev" for i in ids[n_test:]}
     return out
+
+
+def shown_path(path: Path) -> str:
+    """A corpus folder as reports and the saved confidence model name it: relative to the working folder, else
+    its name (the generated law set lives in a temporary folder), so no machine's paths are written down."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name

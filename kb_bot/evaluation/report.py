@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb_bot.evaluation.gold import category_name, style_name
+from kb_bot.evaluation.gold import category_name, shown_path, style_name
 from kb_bot.evaluation.runner import CONFIDENT
 
 METRIC_NAMES = {
@@ -70,7 +70,7 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
     lines += [
         f"- 正解データ: `{g['path']}`（sha1 {g['sha1']}）、split = **{g['split']}**、"
         f"{g['items']} 問（回答可能 {g['answerable']} / 資料外 {g['items'] - g['answerable']}）",
-        "- 索引: " + (f"評価用に {', '.join(f'`{p}`' for p in idx['built_from'])} から作成"
+        "- 索引: " + (f"評価用に {', '.join(f'`{shown_path(Path(p))}`' for p in idx['built_from'])} から作成"
                      if idx["built_from"] else f"運用中の索引（{idx['home']}）")
         + f"、文書 {idx['documents']} 件 / パッセージ {idx['passages']} 件、コーパス版 {idx['corpus_version']}",
         f"- 形態素解析の設定: {idx.get('tokenizer')}",
@@ -414,8 +414,8 @@ def suite_markdown(suite: dict, chart_name: str | None = "chart.png") -> str:
     lines += ["", "## セット", "", "| セット | 正解データ | 質問（回答可能 / 資料外） | 索引 | 詳細 |", "|---|---|---|---|---|"]
     for r in sets:
         g, idx, key = r["gold"], r["index"], r["set"]["key"]
-        where = r["set"].get("source") or (", ".join(f"`{p}`" for p in idx["built_from"]) if idx["built_from"]
-                                           else f"運用中（{idx['home']}）")
+        built = ", ".join(f"`{shown_path(Path(p))}`" for p in idx["built_from"] or ())
+        where = r["set"].get("source") or built or f"運用中（{idx['home']}）"
         lines.append(f"| {r['set']['name']} | `{g['path']}` | {g['items']}（{g['answerable']} / "
                      f"{g['items'] - g['answerable']}） | {where}、{idx['passages']} パッセージ | "
                      f"[{key}/report.md]({key}/report.md) |")
