@@ -110,6 +110,9 @@ def test_enter_asks_an_empty_question_is_answered_and_two_quick_questions_keep_t
     page.wait_for_selector("#kb-answer:has-text('質問を入力してください')")
 
     _ask_with_enter(page, FIRST)
+    # a person types the next question only after the first was sent: wait until the app shows it (in progress or
+    # answered) — Playwright would otherwise refill the box within the same millisecond, before Gradio reads it
+    page.locator("#kb-answer .kb-question", has_text=FIRST).wait_for()
     _ask_with_enter(page, SECOND)  # while the first may still be answered: it waits, it is not dropped
     _answered(page, SECOND)
     block = page.locator("#kb-answer .kb-answer")
