@@ -1,21 +1,16 @@
-"""Starting the app as a newcomer does: a taken port, a chosen port, and the CLI on the app's home.
-
-The app runs for real in a subprocess (``python app.py --demo``) with no KB_BOT_HOME set, so both the app
-and the ``kb-bot`` command fall back on the one documented default home (``$XDG_DATA_HOME/kb-bot``).
+"""Starting the app as a newcomer does, without a browser: a taken port fails at once and names the flag, and
+``make run`` takes a port and leaves the home to the command's default. The whole newcomer path (the app on a
+chosen port, then ``kb-bot ask`` on the app's index) runs in tests/e2e/test_newcomer_browser.py.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,51 +41,6 @@ def test_a_taken_port_fails_at_once_with_the_flag_to_use(default_home_env: dict[
     assert "--port" in proc.stderr and "make run PORT=" in proc.stderr
     assert "Traceback" not in proc.stderr and "address already in use" not in proc.stderr
     assert not (tmp_path / "xdg" / "kb-bot" / "index").exists(), "nothing is ingested before the port is held"
-
-
-@pytest.fixture
-def demo_app(default_home_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--demo", "--port", str(port)], cwd=REPO,
-                            env=default_home_env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-
-
-def test_the_cli_answers_from_the_index_the_demo_app_built(demo_app: str, default_home_env: dict[str, str],
-                                                           tmp_path: Path) -> None:
-    # the app's port is taken now: a second start says so
-    port = demo_app.rsplit(":", 1)[1]
-    second = subprocess.run([sys.executable, "app.py", "--port", port], cwd=REPO, env=default_home_env,
-                            capture_output=True, text=True, timeout=60)
-    assert second.returncode == 2 and f"ポート {port} は他のプログラムが使用中です" in second.stderr
-
-    ask = subprocess.run([sys.executable, "-m", "kb_bot.cli", "ask", "--json", "自立更生費として控除できるものは"],
-                         cwd=REPO, env=default_home_env, capture_output=True, text=True, timeout=120)
-    assert ask.returncode == 0, ask.stderr
-    answer = json.loads(ask.stdout)
-    assert answer["citations"], answer
-    doctor = subprocess.run([sys.executable, "-m", "kb_bot.cli", "doctor"], cwd=REPO, env=default_home_env,
-                            capture_output=True, text=True, timeout=120)
-    assert f"データフォルダ: {tmp_path / 'xdg' / 'kb-bot'}" in doctor.stdout
 
 
 def test_make_run_takes_a_port_and_leaves_the_home_to_the_cli_default() -> None:
