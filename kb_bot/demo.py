@@ -10,8 +10,8 @@ the demo home to import from the 介護保険料加算 tab. A second start adds 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,6 @@ from kb_bot.db import session_scope
 from kb_bot.settings import Settings
 from kb_bot.users import User, get_user
 
-OFFICE_CONTACT_ENV = "KB_BOT_CLAIMS_OFFICE_CONTACT"
 DEMO_OFFICE_CONTACT = "デモ市 収納係 03-0000-0000"
 """問合せ先 for the dunning export in demo mode (an office's own setting wins)."""
 
@@ -46,9 +45,12 @@ DEMO_CASES = [
 
 def start(engine: Engine, settings: Settings, today: dt.date | None = None) -> str:
     """The ``serve --demo`` hook: the demo contact setting, the demo data, the kaigo file; one line to print."""
-    os.environ.setdefault(OFFICE_CONTACT_ENV, DEMO_OFFICE_CONTACT)
+    cfg = claims_settings(settings)
+    if not cfg.office_contact:
+        cfg = dataclasses.replace(cfg, office_contact=DEMO_OFFICE_CONTACT)
+        settings.set_section("claims", cfg)
     today = today or dt.date.today()
-    seeded = seed(engine, claims_settings(settings), today)
+    seeded = seed(engine, cfg, today)
     path = write_kaigo_file(settings.home, today)
     done = "デモ事務所のデータ（ケース・申告・債権）を作成しました" if seeded else "デモ事務所のデータは作成済みです"
     return f"{done}。介護保険料加算タブで取り込むファイル: {path}"

@@ -92,6 +92,11 @@ class Settings:
             self._sections[name] = load_section(cls, name, _read_config(self.config_file))
         return self._sections[name]
 
+    def set_section(self, name: str, value: Any) -> None:
+        """Replace the ``[name]`` settings this object serves (``serve --demo`` fills in a demo value the office
+        left empty); every later :meth:`section` call returns ``value``."""
+        self._sections[name] = value
+
 
 SECTIONS = {"chat": "kb_bot.chat.config:ChatSettings", "claims": "kb_bot.claims.config:ClaimsSettings"}
 """Every ``[section]`` of the config file and the dataclass that reads it."""

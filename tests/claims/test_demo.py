@@ -18,10 +18,11 @@ from kb_bot.claims.lists import dunning_due, installments_missed, load_rows, pre
 from kb_bot.claims.models import Application, Case, Claim, ClaimEvent, Declaration
 from kb_bot.commands.serve import ensure_demo_users
 from kb_bot.db import session_scope
-from kb_bot.settings import Settings
+from kb_bot.settings import Settings, validate
 from kb_bot.users import get_user
 
 TODAY = dt.date(2026, 12, 1)
+CONTACT_ENV = "KB_BOT_CLAIMS_OFFICE_CONTACT"
 TABLES = (Case, Claim, ClaimEvent, Declaration, Application)
 
 
@@ -31,19 +32,19 @@ def counts(engine) -> list[int]:
 
 
 def test_demo_office_is_seeded_once_with_every_list_filled(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv(demo.OFFICE_CONTACT_ENV, "")
-    monkeypatch.delenv(demo.OFFICE_CONTACT_ENV)  # restored after the test: start() sets it
+    monkeypatch.delenv(CONTACT_ENV, raising=False)
     ensure_demo_users(engine)
-    settings = Settings(home=tmp_path)
+    settings = validate(Settings(home=tmp_path))  # as `kb-bot serve` has it: every section read before the hook
+    assert claims_settings(settings).office_contact == ""
     first = demo.start(engine, settings, TODAY)
     seeded = counts(engine)
     second = demo.start(engine, settings, TODAY)
     assert first.startswith("デモ事務所のデータ（ケース・申告・債権）を作成しました")
     assert second.startswith("デモ事務所のデータは作成済みです")
     assert counts(engine) == seeded and seeded[:2] == [4, 5]
-    assert os.environ[demo.OFFICE_CONTACT_ENV] == demo.DEMO_OFFICE_CONTACT
 
-    cfg = claims_settings(settings)
+    cfg = claims_settings(settings)  # what the app's tabs read from then on
+    assert cfg.office_contact == demo.DEMO_OFFICE_CONTACT and CONTACT_ENV not in os.environ
     with session_scope(engine) as s:
         admin, sv1 = get_user(s, "admin"), get_user(s, "sv1")
         rows = load_rows(s, admin, TODAY, cfg)
@@ -67,11 +68,12 @@ def test_demo_office_is_seeded_once_with_every_list_filled(engine, tmp_path, mon
 
 
 def test_demo_office_leaves_a_database_with_cases_alone(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv(demo.OFFICE_CONTACT_ENV, "中央市 収納係 03-1111-1111")  # an office's own setting wins
+    monkeypatch.setenv(CONTACT_ENV, "中央市 収納係 03-1111-1111")  # an office's own setting wins
     ensure_demo_users(engine)
     with session_scope(engine) as s:
         add_case(s, get_user(s, "admin"), "A-0001", get_user(s, "cw1"), "既存 世帯")
     assert demo.seed(engine, claims_settings(Settings(home=tmp_path)), TODAY) is False
     assert counts(engine)[:2] == [1, 0]
-    demo.start(engine, Settings(home=tmp_path), TODAY)
-    assert os.environ[demo.OFFICE_CONTACT_ENV] == "中央市 収納係 03-1111-1111"
+    settings = Settings(home=tmp_path)
+    demo.start(engine, settings, TODAY)
+    assert claims_settings(settings).office_contact == "中央市 収納係 03-1111-1111"
