@@ -98,7 +98,11 @@ class Settings:
         self._sections[name] = value
 
 
-SECTIONS = {"chat": "kb_bot.chat.config:ChatSettings", "claims": "kb_bot.claims.config:ClaimsSettings"}
+SECTIONS = {
+    "chat": "kb_bot.chat.config:ChatSettings",
+    "claims": "kb_bot.claims.config:ClaimsSettings",
+    "web": "kb_bot.web.config:WebSettings",
+}
 """Every ``[section]`` of the config file and the dataclass that reads it."""
 
 

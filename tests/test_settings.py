@@ -15,6 +15,7 @@ from kb_bot.settings import SettingsError, load_settings, validate
     ('[claims]\nkaigo_approval = "everyone"\n', "kaigo_approval"),  # a value outside its rules
     ('[claim]\nkaigo_approval = "cw"\n', "[claim]"),  # a misspelt table
     ('[chat]\nmode = "magic"\n', "mode"),
+    ('[web]\nallowed_origin = ["https://kb.example.jp"]\n', "allowed_origin"),
 ])
 def test_a_typo_in_a_section_stops_the_start(home: Path, monkeypatch, capsys, toml: str, said: str) -> None:  # noqa: ANN001
     home.mkdir(parents=True)
@@ -24,6 +25,16 @@ def test_a_typo_in_a_section_stops_the_start(home: Path, monkeypatch, capsys, to
     assert main(["serve", "--port", "1"]) == 2  # the server never starts
     err = capsys.readouterr().err
     assert err.startswith("設定エラー: ") and said in err and len(err.strip().splitlines()) == 1
+
+
+def test_every_documented_section_is_accepted(home: Path) -> None:
+    from kb_bot.web.config import web_settings
+
+    home.mkdir(parents=True)
+    (home / "kb-bot.toml").write_text('[chat]\nmode = "extractive"\n[claims]\nkaigo_approval = "cw"\n'
+                                      '[web]\nallowed_origins = ["https://kb.example.jp"]\n', encoding="utf-8")
+    settings = validate(load_settings())
+    assert web_settings(settings).allowed_origins == ("https://kb.example.jp",)
 
 
 def test_a_section_is_read_once(home: Path, monkeypatch) -> None:  # noqa: ANN001
