@@ -109,8 +109,9 @@ def search_and_answer(searcher: Searcher, question: str, *, k: int | None = None
 
 
 _DANGLING = re.compile(r"^(?:この|その(?!他)|これ(?!に対し)|それ(?!ぞれ|に対し)|こうした|かかる|当該|上記|前記|同様に|"
-                       r"前条|前項|前号|前各[項号]|前\d+[条項号]|同条|同項|同号)")
-"""A sentence opening that refers to something before it (「この徴収は」「前条の場合には」)."""
+                       r"前条|前項|前号|前各[項号]|前\d+[条項号]|同条|同項|同号|"
+                       r"(?:一方|しかし|ただし|但し|したがって|従って|よって|そこで|もっとも|なお)、)")
+"""A sentence opening that refers to something before it (「この徴収は」「前条の場合には」「一方、」「ただし、」)."""
 _LEAD = re.compile(r"^(?:[(（]?答[)）]?\s+|[(（]答[)）]\s*|【[^】]{1,8}】\s*|[・･●○◆■□]\s*)")
 
 

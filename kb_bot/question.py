@@ -21,6 +21,9 @@ _RETURN_WORDS = re.compile(r"返還金|費用返還|返還義務|返還決定")
 _COLLECT_WORDS = re.compile(r"徴収金|費用徴収|不正受給|徴収決定")
 _EITHER = re.compile(r"返還.{0,12}(?:か|と|or|・).{0,6}徴収|徴収.{0,12}(?:か|と|or|・).{0,6}返還|どちらの条")
 _JIRITSU = re.compile(r"自立更[生正]")
+# 「…は78条？」「63条でいい？」「法78に当たるか」: the question asks which of the two articles the case falls under.
+_WHICH_ARTICLE = re.compile(r"(?<![\d\-－.])(?:法第?|第)?(?:63|78)条?(?:の?(?:適用|扱い|対象))?(?:に(?:なる|該当する|当たる|あたる)|"
+                            r"で(?:処理する|処理|いい|よい|対応する))?(?:の|ん)?(?:です|でしょう)?か?(?:[？?]|か。?$)")
 
 # The asked point: a word the answer must keep when a passage has it (端数, 5年, 暦日 …).
 _POINT_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|割|円|万円|年|か月|ヶ月|日|回)")
@@ -161,12 +164,12 @@ def missing_phrase_share(question: Question, passage_text: str) -> float:
 
 def topic_of(question: str, refs: tuple[Ref, ...] | list[Ref] | None = None) -> str:
     """``63_78`` when the question names both sides (第63条/返還金 and 第78条/徴収金/不正受給, or 「返還か
-    徴収か」), else ``jiritsu`` for 自立更生費 (also the frequent mistyping 自立更正), else ''."""
+    徴収か」) or asks whether the case falls under one of them (「申告しなかった年金は78条？」), else ``jiritsu`` for 自立更生費 (also the frequent mistyping 自立更正), else ''."""
     q = normalize(question)
     keys = [r.key for r in (find_refs(q) if refs is None else refs)]
     has63 = any(re.fullmatch(r"生活保護法 第63条(第\d+項)?", k) for k in keys) or bool(_RETURN_WORDS.search(q))
     has78 = any(re.fullmatch(r"生活保護法 第78条(第\d+項)?", k) for k in keys) or bool(_COLLECT_WORDS.search(q))
-    if (has63 and has78) or _EITHER.search(q):
+    if (has63 and has78) or _EITHER.search(q) or _WHICH_ARTICLE.search(q):
         return "63_78"
     if _JIRITSU.search(q):
         return "jiritsu"

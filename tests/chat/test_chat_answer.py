@@ -139,6 +139,9 @@ def test_sample_corpus_jiritsu_checklist(sample) -> None:  # noqa: ANN001
     ("見出し\nGとする。", ["Gとする。"]),  # a heading is no answer
     ("これに対してHは、Iである。", ["これに対してHは、Iである。"]),  # a contrast stands alone
     ("・Jとする。\nKとする。", ["Jとする。", "Kとする。"]),
+    ("Lとする。ただし、Mの場合は除く。", ["Lとする。ただし、Mの場合は除く。"]),  # a proviso with its rule
+    ("一方、Nとする。", []),  # a contrast with nothing before it
+    ("(問) Oか。\n(答) しかし、Pである。", []),
 ])
 def test_standalone_sentences(text: str, units: list[str]) -> None:
     assert standalone_sentences(text) == units
