@@ -231,8 +231,10 @@ _NEGATED = re.compile(r"適当でない|とはしない|によらない|適用�
 _JIRITSU_NG = re.compile(
     r"認められない|認めない|適用しない|適用されない|含まれない|含まない|できない|対象とならない|対象外|厳格|限る|限って|ではない")
 _CUE_63_78 = re.compile(r"場合|とき|意思|不正|不実|虚偽|作為|やむを得ない|過誤|知り得|指示|妥当|適用|規定")
-_NOT_63_78 = re.compile(r"滞納処分|国税徴収|督促|差押え|上乗せ|充当|納入|免責|破産")
-"""Collection after the decision (督促・滞納処分・免責 …) is no criterion for choosing 63 or 78."""
+_NOT_63_78 = re.compile(r"滞納処分|国税徴収|督促|差押え|上乗せ|100分の40|充当|納入|免責|破産|"
+                        r"指定(?:医療|介護)機関|就労自立給付金|進学準備給付金")
+"""Collection after the decision (督促・滞納処分・免責 …) and the 78条 paragraphs about other payees (指定医療機関,
+就労自立給付金) are no criterion for choosing 63 or 78 for a recipient's income."""
 _JIRITSU_PERMISSIVE = re.compile(r"(?:認めない|しない|できない)と(?:する|した)?の?は.{0,6}(?:適当でない|誤り|相当でない)|"
                                  r"べきだとされ|認めるべき")
 """「…一切認めないとするのは適当でない」 says a deduction may be allowed: not a 控除の対象外 item."""

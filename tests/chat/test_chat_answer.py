@@ -200,6 +200,18 @@ def test_checklist_leaves_out_exemption_and_wording_from_passages_about_neither_
     assert [(i.group[:4], i.n) for i in items] == [("第63条", 3)]
 
 
+def test_checklist_leaves_out_the_78_paragraphs_about_other_payees() -> None:
+    items = checklist("年金を申告しなかった。78条？", [
+        cite(1, "指定医療機関が、偽りその他不正な行為によって診療報酬の支払を受けたときは、返還させることができる。",
+             label="生活保護法 第78条第2項"),
+        cite(2, "偽りその他不正な手段により就労自立給付金の支給を受けた者からは、その額を徴収することができる。",
+             label="生活保護法 第78条第3項"),
+        cite(3, "不実の申請その他不正な手段により保護を受けたときは、その費用の全部又は一部を徴収することができる。",
+             label="生活保護法 第78条第1項"),
+    ])[1]
+    assert [(i.group[:4], i.n) for i in items] == [("第78条", 3)]
+
+
 def test_jiritsu_permissive_sentence_is_not_filed_under_cannot() -> None:
     items = checklist("自立更生費", [cite(1, "申出がなかったことだけを理由に、自立更生費の控除を一切認めないとするのは適当でない。"),
                                     cite(2, "自立更生費の控除は、法第78条の徴収金には適用されない。")])[1]
