@@ -1,0 +1,77 @@
+"""The tuning set (eval/gold4-dev.jsonl): schema, dev-only, the mix, new questions, labels that exist."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from kb_bot.evaluation.gold import CATEGORIES, STYLES, GoldItem, load_gold
+from kb_bot.refs import label_matches
+
+REPO = Path(__file__).resolve().parents[2]
+GOLD4 = REPO / "eval" / "gold4-dev.jsonl"
+OTHERS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl")
+OWN_ID = re.compile(r"^g4-(?P<cat>[a-z0-9_]+)-\d{2}$")
+
+
+def items() -> list[GoldItem]:
+    return load_gold(GOLD4).items
+
+
+def test_gold4_schema_ids_and_split():
+    its = items()  # load_gold checks the schema (fields, types, labels vs answerable) and unique ids
+    assert len(its) == 200
+    assert len({i.id for i in its}) == len(its)
+    for i in its:
+        assert i.split == "dev", i.id
+        assert OWN_ID.match(i.id) and OWN_ID.match(i.id)["cat"] == i.category, i.id
+        assert i.category in CATEGORIES and i.style in STYLES, i.id
+        assert i.answerable == (i.category != "unanswerable"), i.id
+        assert bool(i.labels) == i.answerable, i.id
+        assert 2 <= len(i.question) <= 300, i.id
+        if i.style == "case":
+            assert 100 <= len(i.question) <= 300, (i.id, len(i.question))
+        if i.style == "exam":
+            assert re.search(r"(ア|1|\(1\)).+(イ|2|\(2\))", i.question), i.id
+        if i.style == "oos":
+            assert not i.answerable, i.id
+
+
+def test_gold4_mix_of_topics_and_ways_of_asking():
+    its = items()
+    cats = Counter(i.category for i in its)
+    styles = Counter(i.style for i in its)
+    assert set(cats) == set(CATEGORIES) and min(cats.values()) >= 20, cats
+    assert set(styles) == set(STYLES), styles
+    assert 90 <= styles["cw"] <= 110 and styles["case"] >= 25 and styles["short"] >= 15, styles
+    assert styles["exam"] >= 8 and styles["false"] >= 12 and styles["oos"] >= 20, styles
+    unanswerable = sum(not i.answerable for i in its) / len(its)
+    assert 0.15 <= unanswerable <= 0.25, unanswerable
+    false = [i for i in its if i.style == "false"]
+    assert sum(i.answerable for i in false) >= 5 and sum(not i.answerable for i in false) >= 5
+    # spread over the whole corpus, not only the famous passages
+    labels = {lab for i in its for lab in i.labels}
+    for needle in ("国税徴収法", "地方自治法 ", "地方自治法施行令", "民法", "破産法", "年金時効特例法", "課税調査",
+                   "返還金等の債権管理事務", "遺留金の処分及び弁済供託", "介護保険法", "生活保護法施行規則",
+                   "介護保険料加算の認定及び保険者との連絡", "法第77条の2及び第78条の2の事務取扱",
+                   "費用返還及び費用徴収決定の取扱い", "問7-", "問13-", "次第", "局第", "課第"):
+        assert any(lab.startswith(needle) or needle in lab for lab in labels), needle
+    assert len(labels) >= 150, len(labels)
+
+
+def test_gold4_questions_are_new():
+    others = {i.question for name in OTHERS for i in load_gold(REPO / "eval" / name).items}
+    norm = lambda q: re.sub(r"[\s、。？?！!「」（）()・]", "", q)  # noqa: E731
+    its = items()
+    assert len({norm(i.question) for i in its}) == len(its)
+    assert not {norm(q) for q in others} & {norm(i.question) for i in its}
+
+
+def test_every_gold4_label_names_a_passage_of_the_sample_corpus(home, settings):
+    from ingest.pipeline import ingest
+    from kb_bot.index.store import IndexStore
+
+    ingest([REPO / "corpus" / c for c in ("handbook", "casebook", "notices")], settings, progress=False)
+    passages = [p.label for p in IndexStore(settings.index_dir).open_current().passages]
+    missing = sorted({(i.id, g) for i in items() for g in i.labels
+                      if not any(label_matches(g, lab) for lab in passages)})
+    assert missing == []
