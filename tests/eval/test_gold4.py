@@ -1,4 +1,5 @@
-"""The tuning set (eval/gold4-dev.jsonl): schema, dev-only, the mix, new questions, labels that exist."""
+"""The tuning set (eval/gold4-dev.jsonl, two writers: ids NN < 71 and NN ≥ 71): schema, dev-only, the mix, new
+questions, labels that exist."""
 
 import re
 from collections import Counter
@@ -10,7 +11,7 @@ from kb_bot.refs import label_matches
 REPO = Path(__file__).resolve().parents[2]
 GOLD4 = REPO / "eval" / "gold4-dev.jsonl"
 OTHERS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl")
-OWN_ID = re.compile(r"^g4-(?P<cat>[a-z0-9_]+)-\d{2}$")
+OWN_ID = re.compile(r"^g4-(?P<cat>[a-z0-9_]+)-\d{2,3}$")
 
 
 def items() -> list[GoldItem]:
@@ -19,7 +20,8 @@ def items() -> list[GoldItem]:
 
 def test_gold4_schema_ids_and_split():
     its = items()  # load_gold checks the schema (fields, types, labels vs answerable) and unique ids
-    assert len(its) == 200
+    assert len(its) == 330
+    assert sum(int(i.id.rsplit("-", 1)[1]) >= 71 for i in its) == 130  # the second writer's part
     assert len({i.id for i in its}) == len(its)
     for i in its:
         assert i.split == "dev", i.id
@@ -40,10 +42,10 @@ def test_gold4_mix_of_topics_and_ways_of_asking():
     its = items()
     cats = Counter(i.category for i in its)
     styles = Counter(i.style for i in its)
-    assert set(cats) == set(CATEGORIES) and min(cats.values()) >= 20, cats
+    assert set(cats) == set(CATEGORIES) and min(cats.values()) >= 30, cats
     assert set(styles) == set(STYLES), styles
-    assert 90 <= styles["cw"] <= 110 and styles["case"] >= 25 and styles["short"] >= 15, styles
-    assert styles["exam"] >= 8 and styles["false"] >= 12 and styles["oos"] >= 20, styles
+    assert 140 <= styles["cw"] <= 180 and styles["case"] >= 50 and styles["short"] >= 25, styles
+    assert styles["exam"] >= 15 and styles["false"] >= 20 and styles["oos"] >= 35, styles
     unanswerable = sum(not i.answerable for i in its) / len(its)
     assert 0.15 <= unanswerable <= 0.25, unanswerable
     false = [i for i in its if i.style == "false"]
@@ -75,3 +77,11 @@ def test_every_gold4_label_names_a_passage_of_the_sample_corpus(home, settings):
     missing = sorted({(i.id, g) for i in items() for g in i.labels
                       if not any(label_matches(g, lab) for lab in passages)})
     assert missing == []
+
+
+def test_default_eval_measures_the_tuning_set_except_on_test():
+    from kb_bot.commands.evaluate import default_sets
+
+    assert "gold4-dev" in [s.key for s in default_sets("dev")]
+    assert "gold4-dev" in [s.key for s in default_sets("all")]
+    assert "gold4-dev" not in [s.key for s in default_sets("test")]
