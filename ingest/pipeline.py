@@ -226,8 +226,9 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
     _tokenize_missing(passages, tokens, config, progress)
 
     from kb_bot.index.lexical import LexicalIndex
+    from kb_bot.index.nodes import index_text
 
-    LexicalIndex.build(tokens).save(staged)
+    LexicalIndex.build(tokens, [index_text(p) for p in passages]).save(staged)
     dense_info, report.dense_note = _build_dense(staged, passages, prev, settings, progress)
     report.retrieval_mode = "hybrid" if dense_info else "lexical"
     write_version(staged, list(docs.values()), passages, tokens,

@@ -17,7 +17,7 @@ import numpy as np
 
 from kb_bot.confidence import model_for
 from kb_bot.index import Ranking
-from kb_bot.index.lexical import top_k
+from kb_bot.index.lexical import CHAR_WEIGHT, top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
 from kb_bot.question import Question, analyse, missing_phrase_share, states_asked_number
@@ -64,6 +64,8 @@ class SearchResult:
     """The question as analysed once (refs, tokens, topic), for the answer text and the checklist."""
     term_weights: dict[str, float] = field(default_factory=dict)
     """idf of each of the question's words in this index (unknown words weigh most)."""
+    missing_refs: list[str] = field(default_factory=list)
+    """References in the question that name no passage of the index: the search abstains at confidence 0."""
 
 
 class Searcher:
@@ -126,7 +128,8 @@ class Searcher:
         as_of = as_of or today()
         v = self.version()
         mask = v.in_force_mask(as_of)
-        lex_all = np.where(mask, v.lexical.scores(q.search_terms), 0.0)
+        words = np.where(mask, v.lexical.scores(q.search_terms), 0.0)
+        lex_all = np.where(mask, v.lexical.fused(words, q.char_grams, CHAR_WEIGHT), 0.0)
         lex_ranked = top_k(v.ids, lex_all, CANDIDATES)
 
         requested = mode
@@ -190,7 +193,7 @@ class Searcher:
         signals = {
             # bigrams too: a question's compounds (所定給付日数) must be in the passage, not only their parts
             "coverage": self._coverage(v, q.terms, hits[:3], q.book_terms),
-            "bm25_ratio": min(2.0, float(lex_all.max(initial=0.0))
+            "bm25_ratio": min(2.0, float(words.max(initial=0.0))
                               / _self_score(v, list(dict.fromkeys(q.terms)) + list(q.focus_terms))),
             "unknown_share": _unknown_share(v, q.terms),
             "length": math.log1p(len(set(q.unigrams))),
@@ -207,8 +210,9 @@ class Searcher:
         threshold = self.settings.abstain_threshold
         threshold = model.threshold if threshold is None else threshold
         reason = ""
-        if q.refs and not matched_refs:
-            reason = f"質問にある {'、'.join(q.ref_keys)} は取り込まれた資料にありません"
+        missing_refs = [r for r in q.ref_keys if r not in matched_refs]
+        if missing_refs:  # 「問13-72では…」: what the question rests on is not in the books, so no answer rests on it
+            reason = f"質問にある {'、'.join(missing_refs)} は取り込まれた資料にありません（番号を確かめてください）"
             confidence = 0.0
         if not hits:
             reason = reason or "関連する記載が見つかりません"
@@ -219,7 +223,7 @@ class Searcher:
         return SearchResult(q.text, hits, round(confidence, 4), abstained, reason, mode,
                             v.corpus_version(as_of), as_of, q.ref_keys, notice, list(q.unigrams), sample,
                             {f: round(x, 4) for f, x in signals.items()}, q,
-                            {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)})
+                            {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)}, missing_refs)
 
     @staticmethod
     def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit], book_terms: Sequence[str] = ()) -> float:

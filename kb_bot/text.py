@@ -72,3 +72,12 @@ def split_sentences(text: str) -> list[str]:
                 start = i + 1
         out.append(line[start:])
     return [s.strip() for s in out if s.strip()]
+
+
+_NOT_LETTERS = re.compile(r"[\s\W_]+")
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Adjacent letter pairs of the normalised text, across spaces and punctuation (which are dropped)."""
+    letters = _NOT_LETTERS.sub("", normalize(text))
+    return [letters[i:i + 2] for i in range(len(letters) - 1)]

@@ -64,6 +64,13 @@ def tokenizer() -> JapaneseTokenizer:
     ("他市に引っ越した人の返還金", {"転居"}),
     ("介護保険料加算は78条の徴収金から引けるか", set()),  # another 加算
     ("障害者加算の要件", set()),  # no 78条 context
+    # everyday speech
+    ("ズルして受け取った人から取るお金", {"不正受給", "虚偽"}),
+    ("役所が払いすぎたお金は返してもらえる？", {"過支給", "過誤払い"}),
+    ("督促すると時効はリセットされる？", {"更新", "中断"}),
+    ("パスワードをリセットしたい", set()),  # リセット only means 更新 about 時効
+    ("分けて払う約束をした人", {"分納", "分割納付"}),
+    ("遺されたお金で葬儀代を払える？亡くなった人の", {"遺留金", "死亡"}),
 ])
 def test_which_questions_get_the_books_words(tokenizer: JapaneseTokenizer, question: str,
                                              expected: set[str]) -> None:

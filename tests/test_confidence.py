@@ -127,6 +127,10 @@ def test_search_confidence_with_a_matched_reference(indexed) -> None:  # noqa: A
     assert 0.5 < named.confidence < 1.0
     missing = s.search("生活保護法第150条の手続は")
     assert missing.abstained and missing.confidence == 0.0 and "第150条" in missing.reason
+    # one reference found, the one the question rests on not: still no answer, and the reason names it
+    partly = s.search("法第63条の3で、63条の返還金には延滞金を取らないとされているのはなぜ？")
+    assert partly.missing_refs == ["生活保護法 第63条の3"] and partly.abstained and partly.confidence == 0.0
+    assert "第63条の3" in partly.reason and "第63条 " not in partly.reason
 
 
 def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confidence(indexed) -> None:  # noqa: ANN001

@@ -75,3 +75,42 @@ def test_llama_index_retrievers_wrap_the_cores(home, mini_corpus, capsys, monkey
     assert [h.node.node_id for h in got] == [i for i, _ in expected]
     assert [h.score for h in got] == pytest.approx([s for _, s in expected])
     assert [h.node.metadata["label"] for h in got] == [v.passages[v.position[i]].label for i, _ in expected]
+
+
+def test_char_bigrams_drop_spaces_and_punctuation():
+    from kb_bot.text import char_bigrams
+
+    assert char_bigrams("返還金、時効 は？") == ["返還", "還金", "金時", "時効", "効は"]
+    assert char_bigrams("あ") == [] and char_bigrams("") == []
+
+
+def test_lexical_scores_add_words_and_letter_pairs(tmp_path: Path):
+    """The fused score ranks by words and by letter pairs, each scaled to its best passage; an index saved
+    without the bigram part (built before it existed) still ranks by words alone."""
+    import numpy as np
+
+    from kb_bot.index.lexical import LexicalIndex
+    from kb_bot.text import char_bigrams
+    from kb_bot.tokenize import JapaneseTokenizer
+
+    texts = ["年金遡及分は資力が生じた時点から返還の対象となる。", "返還金の分納は生活の状況を見て決める。",
+             "年金の受給権は本人が申請して決まる。"]
+    tok = JapaneseTokenizer()
+    index = LexicalIndex.build([tok(t) for t in texts], texts)
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    assert loaded.chars is not None
+    question = "年金の遡及分はいつから返す？"
+    words = loaded.scores(tok(question))
+    fused = loaded.fused(words, list(dict.fromkeys(char_bigrams(question))), 1.0)
+    # the passage best by words and by letters gets both in full; shared letter pairs alone reach one more
+    assert int(np.argmax(fused)) == 0 and fused[0] == pytest.approx(2 * words[0])
+    assert words[1] == 0 < fused[1] < fused[2]
+    # no word known: no lexical evidence, whatever the letters say
+    assert not loaded.fused(np.zeros(3), ["年金"], 1.0).any()
+    # an index from before the bigram part: words only
+    import shutil
+
+    shutil.rmtree(tmp_path / "bm25chars")
+    old = LexicalIndex.load(tmp_path)
+    assert old.chars is None and (old.fused(words, ["年金"], 1.0) == words).all()

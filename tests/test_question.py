@@ -79,6 +79,11 @@ def test_asked_points(tokenizer: JapaneseTokenizer, question: str, points: list[
     ("申請から何日以内に決定する？", ("日",)),
     ("加算の割合は何割？", ("割合",)),
     ("世帯分離の要件", ()),
+    ("上限の金額は？", ("円",)),
+    ("加算の額は何をもとに決めるの？", ()),  # asks for the basis, not an amount
+    ("何年たっても払えない人の債務は免除できる？", ()),  # a concessive asks for no number
+    ("何回督促しても応じない場合は？", ()),
+    ("何年で時効になる？", ("年",)),
 ])
 def test_the_kind_of_number_asked_for(tokenizer: JapaneseTokenizer, question: str, asked: tuple[str, ...]) -> None:
     assert analyse(question, tokenizer.analyze).asked_numbers == asked

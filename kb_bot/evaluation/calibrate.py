@@ -41,7 +41,7 @@ def collect(settings: Settings, golds: Sequence[GoldSet], mode: str) -> list[dic
         for item in gold.select("dev"):
             r = searcher.search(item.question, mode=mode)
             rows.append({"id": item.id, "gold": gold.path, "answerable": item.answerable, "mode_used": r.mode,
-                         "signals": r.signals, "forced_zero": bool(r.refs) and not r.signals["ref_matched"]})
+                         "signals": r.signals, "forced_zero": bool(r.missing_refs)})
     return rows
 
 
