@@ -23,7 +23,8 @@ The models read ``coverage`` and ``bm25_ratio`` on a log scale (``log_coverage``
 :func:`feature`): a passage covering 5% of a long question against one covering 15% is a larger difference in
 evidence than 75% against 85%, and the linear signals let a long question's length outweigh a near-zero cover.
 A question with a weak key signal — it asks for a number no top passage states, almost none of its noun
-phrases is in the top passages, or they cover under a tenth of it — gets at most :data:`WEAK_CEILING`.
+phrases is in the top passages, or they cover under :data:`WEAK_COVERAGE` of it — gets at most
+:data:`WEAK_CEILING`.
 
 The models are data (``kb_bot/data/confidence.json``: features, standardisation, coefficients, threshold,
 what they were fitted on and when), fitted on the dev split by ``kb-bot eval --fit-confidence``
@@ -54,6 +55,10 @@ CEILING = 0.99
 """The most confidence any answer gets: a retrieved passage is evidence, never certainty."""
 WEAK_CEILING = 0.85
 """The most confidence an answer gets when a key signal is weak (:func:`weak_signal`)."""
+WEAK_COVERAGE = 0.3
+"""A best passage holding less than this share of the question's weight is no ground for near-certainty: long
+out-of-scope cases (a 介護保険 給付制限 question told at length) reached 0.9 on their length alone. The ceiling
+only lowers the confidence shown; the abstention threshold (about 0.5) lies below it."""
 NON_NEGATIVE = ("ref_matched", "ref_subject")
 """Signals whose coefficient may not be negative: a matched reference never lowers the confidence."""
 
@@ -71,9 +76,9 @@ def feature(signals: Mapping[str, float], name: str) -> float:
 
 def weak_signal(signals: Mapping[str, float]) -> bool:
     """A key signal says the top passages hardly hold the question: the asked number is missing, ≥ 85% of its
-    noun phrases are missing, or the best passage covers under a tenth of its weight."""
+    noun phrases are missing, or the best passage covers under :data:`WEAK_COVERAGE` of its weight."""
     return (signals.get("asked_number_missing", 0.0) >= 1.0 or signals.get("phrase_missing", 0.0) >= 0.85
-            or signals.get("coverage", 1.0) < 0.1)
+            or signals.get("coverage", 1.0) < WEAK_COVERAGE)
 
 
 class ConfidenceModelMissing(UserError):

@@ -98,7 +98,8 @@ general CW vocabulary mapped to the books' terms (written from the domain brief,
 # 「何年たっても」「何回督促しても」「何年も」 ask for no number: a concessive after 何X is left out (_ASKS).
 _ASKS = r"(?![^。？?、]{0,5}ても|も)"
 _ASKED_NUMBERS = (
-    ("円", re.compile(r"いくら(?!.{0,3}ても)|幾ら|何円|金額は|額は(?:いくら|どの?くらい|どれ|[？?]|$)"),
+    ("円", re.compile(r"いくら(?!.{0,3}ても)|幾ら|何円|金額は|額は(?:いくら|どの?くらい|どれ|[？?]|$)|"
+                     r"(?:基準|限度|上限)額(?:って|を教|\s|[？?]|$)"),
      re.compile(r"[0-9〇一二三四五六七八九十百千万,]+\s*円")),
     ("日", re.compile(r"何日" + _ASKS), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*日")),
     ("年", re.compile(r"何年" + _ASKS), re.compile(r"[0-9〇一二三四五六七八九十百千]+\s*年")),

@@ -81,7 +81,7 @@ def test_coverage_and_bm25_ratio_are_read_on_a_log_scale() -> None:
     assert feature({"length": 2.5}, "length") == 2.5
 
 
-@pytest.mark.parametrize("weak", [{"asked_number_missing": 1.0}, {"phrase_missing": 0.9}, {"coverage": 0.05}])
+@pytest.mark.parametrize("weak", [{"asked_number_missing": 1.0}, {"phrase_missing": 0.9}, {"coverage": 0.25}])
 def test_a_weak_key_signal_caps_the_confidence(weak: dict) -> None:
     for mode in ("lexical", "hybrid"):
         m = model_for(mode)
@@ -195,3 +195,11 @@ def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_p
     assert set(lexical["by_gold"]) == {str(gold)}
     saved = load_models(path)["lexical"]
     assert saved.fitted_on["items"] == 15 and saved.threshold == lexical["threshold"]
+    # the trade-off table: a higher threshold never abstains less, on either side
+    curve = lexical["tradeoff"]
+    assert [t["threshold"] for t in curve] == sorted(t["threshold"] for t in curve)
+    for lower, higher in zip(curve, curve[1:]):
+        assert higher["recall"] >= lower["recall"] and higher["wrong_rate"] >= lower["wrong_rate"]
+    from kb_bot.evaluation.calibrate import markdown
+
+    assert "KB_BOT_ABSTAIN_THRESHOLD" in markdown(report)

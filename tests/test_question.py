@@ -84,6 +84,8 @@ def test_asked_points(tokenizer: JapaneseTokenizer, question: str, points: list[
     ("何年たっても払えない人の債務は免除できる？", ()),  # a concessive asks for no number
     ("何回督促しても応じない場合は？", ()),
     ("何年で時効になる？", ("年",)),
+    ("出産扶助 基準額 施設分娩", ("円",)),  # shorthand naming the amount asks for it
+    ("住宅扶助の上限額を超える家賃の転居指導", ()),
 ])
 def test_the_kind_of_number_asked_for(tokenizer: JapaneseTokenizer, question: str, asked: tuple[str, ...]) -> None:
     assert analyse(question, tokenizer.analyze).asked_numbers == asked

@@ -118,6 +118,15 @@ def cross_validated(rows: Sequence[dict], mode: str, folds: int = 5, seed: int =
     return conf
 
 
+TRADEOFF_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def tradeoff(conf: np.ndarray, answerable: np.ndarray) -> list[dict]:
+    """Abstention recall and wrong abstentions at a few thresholds: what an office buys or pays when it sets
+    ``KB_BOT_ABSTAIN_THRESHOLD`` above or below the fitted one."""
+    return [{"threshold": t, **abstention(conf, answerable, t)} for t in TRADEOFF_THRESHOLDS]
+
+
 def fit(rows: Sequence[dict], mode: str, max_wrong: float = MAX_WRONG) -> ConfidenceModel:
     answerable = np.array([r["answerable"] for r in rows])
     threshold = choose_threshold(cross_validated(rows, mode), answerable, max_wrong)
@@ -190,6 +199,7 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
                         for g in dict.fromkeys(r["gold"] for r in mode_rows)
                         for rs in [[r for r in mode_rows if r["gold"] == g]]},
             "resplits": resplits(mode_rows, mode), "items": len(mode_rows), "answerable": int(answerable.sum()),
+            "tradeoff": tradeoff(cross_validated(mode_rows, mode), answerable),
         }
     if fitted:
         save_models(fitted, path)
@@ -222,6 +232,9 @@ def markdown(report: dict) -> str:
                      + " | ".join(f"{rs[k]['mean']} ± {rs[k]['sd']} [{rs[k]['min']}–{rs[k]['max']}]"
                                   for k in ("abstention_recall", "wrong_abstention", "max_unanswerable_confidence"))
                      + " |")
+        lines += ["", "閾値を変えたとき（dev 5分割交差検証の確信度。KB_BOT_ABSTAIN_THRESHOLD で所内で選べる）:", "",
+                  "| 閾値 | 控えた再現率 | 誤って控えた率 |", "|---|---|---|"]
+        lines += [f"| {t['threshold']} | {f(t['recall'])} | {f(t['wrong_rate'])} |" for t in m["tradeoff"]]
         lines.append("")
     lines.append(f"保存先: {report['saved'] or '（保存なし）'}")
     return "\n".join(lines) + "\n"
