@@ -16,6 +16,9 @@ def test_cw_spellings_rewrite_shorthand_and_the_typo():
     assert {"普通", "特別", "徴収"} <= set(unigrams) and "特徴" not in unigrams
     # elsewhere 特徴 means "feature" and stays
     assert "特徴" in tok("63条と78条の特徴を比べたい")
+    # key terms typed in kana
+    assert tok("じりつこうせいひって") == tok("自立更生費って")
+    assert tok("かいごほけんりょうかさん") == tok("介護保険料加算")
     off = JapaneseTokenizer(TokenizerConfig(cw_spellings=False))
     assert off("自立更正費") != off("自立更生費")
 
