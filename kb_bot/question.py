@@ -206,7 +206,8 @@ def missing_phrase_share(question: Question, passage_text: str) -> float:
 
 def topic_of(question: str, refs: tuple[Ref, ...] | list[Ref] | None = None) -> str:
     """``63_78`` when the question names both sides (第63条/返還金 and 第78条/徴収金/不正受給, or 「返還か
-    徴収か」) or asks whether the case falls under one of them (「申告しなかった年金は78条？」), else ``jiritsu`` for 自立更生費 (also the frequent mistyping 自立更正), else ''."""
+    徴収か」) or asks whether the case falls under one of them (「申告しなかった年金は78条？」), else ``jiritsu``
+    for 自立更生費 (also the frequent mistyping 自立更正), else ''."""
     q = normalize(question)
     keys = [r.key for r in (find_refs(q) if refs is None else refs)]
     has63 = any(re.fullmatch(r"生活保護法 第63条(第\d+項)?", k) for k in keys) or bool(_RETURN_WORDS.search(q))

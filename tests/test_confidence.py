@@ -3,6 +3,7 @@ without saturating it, and fitting on a gold set's dev split saves a model with 
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -177,7 +178,7 @@ GOLD = [
 
 
 def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_path: Path) -> None:  # noqa: ANN001
-    from kb_bot.evaluation.calibrate import Source, fit_confidence
+    from kb_bot.evaluation.calibrate import Source, fit_confidence, markdown
     from kb_bot.evaluation.gold import load_gold
 
     gold = tmp_path / "gold.jsonl"
@@ -198,8 +199,6 @@ def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_p
     # the trade-off table: a higher threshold never abstains less, on either side
     curve = lexical["tradeoff"]
     assert [t["threshold"] for t in curve] == sorted(t["threshold"] for t in curve)
-    for lower, higher in zip(curve, curve[1:]):
+    for lower, higher in itertools.pairwise(curve):
         assert higher["recall"] >= lower["recall"] and higher["wrong_rate"] >= lower["wrong_rate"]
-    from kb_bot.evaluation.calibrate import markdown
-
     assert "KB_BOT_ABSTAIN_THRESHOLD" in markdown(report)

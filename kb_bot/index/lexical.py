@@ -2,9 +2,9 @@
 kb_bot.index.retrievers).
 
 The word index carries the question's meaning words; the character-bigram index catches what the word
-analysis splits differently from the books — kana for kanji, typos, compounds cut elsewhere (年金の遡及分 /
-遡及して受けた年金). Ranking adds the two, each scaled to its best passage (:meth:`LexicalIndex.fused`);
-the confidence signals read the word index only.
+analysis splits differently from the books — a word half in kana, a typo, a compound the analyser cuts
+elsewhere in the question than in the passage. Ranking adds the two, each scaled to its best passage
+(:meth:`LexicalIndex.fused`); the confidence signals read the word index only.
 """
 
 from __future__ import annotations
