@@ -1,0 +1,94 @@
+"""The second blind set (eval/gold5-blind.jsonl): schema, test-only, the mix, new questions, labels that exist."""
+
+import re
+from collections import Counter
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from kb_bot.evaluation.gold import CATEGORIES, STYLES, GoldItem, load_gold
+from kb_bot.refs import label_matches
+
+REPO = Path(__file__).resolve().parents[2]
+GOLD5 = REPO / "eval" / "gold5-blind.jsonl"
+OTHERS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl", "gold4-dev.jsonl")
+OWN_ID = re.compile(r"^g5-(?P<cat>[a-z0-9_]+)-\d{2}$")
+
+
+def items() -> list[GoldItem]:
+    return load_gold(GOLD5).items
+
+
+def test_gold5_schema_ids_and_split():
+    its = items()  # load_gold checks the schema (fields, types, labels vs answerable) and unique ids
+    assert len(its) == 160
+    assert len({i.id for i in its}) == len(its)
+    for i in its:
+        assert i.split == "test", i.id
+        assert OWN_ID.match(i.id) and OWN_ID.match(i.id)["cat"] == i.category, i.id
+        assert i.category in CATEGORIES and i.style in STYLES, i.id
+        assert i.answerable == (i.category != "unanswerable"), i.id
+        assert bool(i.labels) == i.answerable, i.id
+        assert 8 <= len(i.question) <= 300, (i.id, len(i.question))
+        if i.style == "case":
+            assert 100 <= len(i.question) <= 300, (i.id, len(i.question))
+        if i.style == "exam":
+            assert re.search(r"(ア|1|\(1\)).+(イ|2|\(2\))", i.question), i.id
+        if i.style == "oos":
+            assert not i.answerable, i.id
+
+
+def test_gold5_mix_of_topics_and_ways_of_asking():
+    its = items()
+    cats = Counter(i.category for i in its)
+    styles = Counter(i.style for i in its)
+    assert set(cats) == set(CATEGORIES) and min(cats.values()) >= 15, cats
+    assert set(styles) == set(STYLES), styles
+    assert 75 <= styles["cw"] <= 95 and styles["case"] >= 20 and styles["short"] >= 12, styles
+    assert styles["exam"] >= 6 and styles["false"] >= 10 and styles["oos"] >= 12, styles
+    unanswerable = sum(not i.answerable for i in its) / len(its)
+    assert 0.22 <= unanswerable <= 0.28, unanswerable
+    false = [i for i in its if i.style == "false"]
+    # both kinds: a wrong premise the books correct (answerable), and a thing that does not exist (unanswerable)
+    assert sum(i.answerable for i in false) >= 5 and sum(not i.answerable for i in false) >= 5
+    # spread over the whole corpus: laws, 施行規則, the three layers of 実施要領, both 問答集 chapters, every notice
+    labels = {lab for i in its for lab in i.labels}
+    for needle in ("生活保護法 ", "生活保護法施行規則", "次第", "局第", "課第", "問7-", "問13-", "問1-", "問3-", "問5-",
+                   "問8-", "問11-", "国税徴収法", "地方自治法 ", "地方自治法施行令", "民法", "破産法", "介護保険法",
+                   "年金時効特例法", "課税調査の徹底", "費用返還及び費用徴収決定の取扱い",
+                   "法第77条の2及び第78条の2の事務取扱", "遺留金の処分及び弁済供託", "介護保険料加算の認定及び保険者との連絡",
+                   "サンプル市福第201号", "サンプル市福第305号"):
+        assert any(lab.startswith(needle) or needle in lab for lab in labels), needle
+    assert len(labels) >= 120, len(labels)
+
+
+def _norm(q: str) -> str:
+    return re.sub(r"[\s、。，．,.？?！!「」『』（）()・〜~ー―-]", "", q)
+
+
+def test_gold5_questions_are_new():
+    """No question repeats (or nearly repeats) one of the other four sets; only our own ids are reported."""
+    others = {_norm(i.question) for name in OTHERS for i in load_gold(REPO / "eval" / name).items}
+    its = items()
+    assert len({_norm(i.question) for i in its}) == len(its)
+    same = [i.id for i in its if _norm(i.question) in others]
+    assert same == []
+    near = []
+    for i in its:
+        mine = _norm(i.question)
+        for other in others:
+            m = SequenceMatcher(None, mine, other, autojunk=False)
+            if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8:
+                near.append(i.id)
+                break
+    assert near == []
+
+
+def test_every_gold5_label_names_a_passage_of_the_sample_corpus(home, settings):
+    from ingest.pipeline import ingest
+    from kb_bot.index.store import IndexStore
+
+    ingest([REPO / "corpus" / c for c in ("handbook", "casebook", "notices")], settings, progress=False)
+    passages = [p.label for p in IndexStore(settings.index_dir).open_current().passages]
+    missing = sorted({(i.id, g) for i in items() for g in i.labels
+                      if not any(label_matches(g, lab) for lab in passages)})
+    assert missing == []
