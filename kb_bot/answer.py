@@ -143,7 +143,7 @@ def compose(result: SearchResult, tokenizer: JapaneseTokenizer, max_sentences: i
     """An extractive answer: sentences that stand alone, from the top passages, each with its [n].
 
     A sentence is scored by the share of the question's weight (idf) it contains; one holding the point
-    asked about (端数, 5年, 暦日 …) comes first and may come from any cited passage. Sentences scoring under
+    asked about (端数, 5年, 暦日 …) is chosen first, may come from any cited passage, and opens the answer. Sentences scoring under
     half of the best are left out (same-word noise from a neighbouring topic), and when the question's
     subject is a reference (「法78の加算」) only passages of that reference, or sentences naming it, qualify.
     """
@@ -200,7 +200,7 @@ def compose(result: SearchResult, tokenizer: JapaneseTokenizer, max_sentences: i
         if per_passage.get(n, 0) < 2 and len(best) < max_sentences:  # at most 2 units from one passage
             best.append(item)
             per_passage[n] = per_passage.get(n, 0) + 1
-    best.sort(key=lambda x: (-x[2], -x[3]))  # reading order: by passage rank, then position
+    best.sort(key=lambda x: (not x[0], -x[2], -x[3]))  # the asked point first, then by passage rank and position
     answer.answer = "".join(f"{s}[{n}]" for *_, s, n in best)
     answer.used = sorted({n for *_, n in best})
     answer.checklist_title, answer.checklist, answer.checklist_note = checklist(q, citations)

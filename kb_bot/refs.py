@@ -39,7 +39,7 @@ _UNIT = r"(?:%|割|分|厘|円|万|千|百|億|年|か月|ヶ月|カ月|箇月|�
 """What a number is counting when it is not an article: 「78条の40%」「63条の3万円」「5年」."""
 _NOT_COUNT = rf"(?![\d.,]|\s*{_UNIT})"
 _ARTICLE = re.compile(
-    rf"(?P<law>{_LAW_NAMES})?\s*第?(?P<art>\d{{1,3}})(?:条(?:の(?P<sub>\d{{1,2}}){_NOT_COUNT})?"
+    rf"(?P<law>{_LAW_NAMES})?\s*第?(?<!\d)(?P<art>\d{{1,4}})(?:条(?:の(?P<sub>\d{{1,2}}){_NOT_COUNT})?"
     rf"(?:\s*第?(?P<para>\d{{1,2}})項)?|(?=\D|$){_NOT_COUNT})"
 )
 _PAIR = re.compile(
@@ -52,7 +52,8 @@ _KACHO_QA = re.compile(r"(?:課長通知|課)\s*(?:の\s*)?問?\s*\(?\s*第\s*(?
 _YOURYOU = re.compile(
     r"(?P<layer>次官通知|局長通知|課長通知|次|局|課)\s*第\s*(?P<path>\d{1,2}(?:\s*(?:[-の])\s*(?:\(?\d{1,2}\)?|[ア-ン]|\([ア-ン]\)))*)"
 )
-_NOTICE_NUMBER = re.compile(r"[^\s、。()「」]{1,12}?発\s*\d{3,4}\s*第\s*\d{1,3}\s*号")
+_NOTICE_NUMBER = re.compile(r"(?:日付け?)?(?P<no>[\u4e00-\u9fff々]{1,6}発\s*\d{3,4}\s*第\s*\d{1,3}\s*号)")
+"""An issuing office's code (社援保発, 老発 …) and number; the date before it (「7月23日付け」) is no part of it."""
 
 _LAYER = {"次官通知": "次", "局長通知": "局", "課長通知": "課", "次": "次", "局": "局", "課": "課"}
 
@@ -79,7 +80,7 @@ def find_refs(question: str) -> list[Ref]:
             found.append(Ref(key, span))
 
     for m in _NOTICE_NUMBER.finditer(q):
-        add(re.sub(r"\s+", "", m.group(0)), m.span())
+        add(re.sub(r"\s+", "", m["no"]), m.span("no"))
     for m in _KACHO_QA.finditer(q):
         add(f"課第{m['ch']}-{m['no']}", m.span())
     for m in _QA.finditer(q):

@@ -65,7 +65,8 @@ class SearchResult:
     term_weights: dict[str, float] = field(default_factory=dict)
     """idf of each of the question's words in this index (unknown words weigh most)."""
     missing_refs: list[str] = field(default_factory=list)
-    """References in the question that name no passage of the index: the search abstains at confidence 0."""
+    """References in the question that name no passage of the index, when they decide: the search abstains at
+    confidence 0 (a notice number mentioned beside a found reference does not decide)."""
 
 
 class Searcher:
@@ -210,10 +211,14 @@ class Searcher:
         threshold = self.settings.abstain_threshold
         threshold = model.threshold if threshold is None else threshold
         reason = ""
+        # A reference the index lacks: when nothing the question cites is found, or when the index holds the
+        # series it numbers (「問13-72では…」 beside 問13-1…42), the question rests on something not in the books.
         missing_refs = [r for r in q.ref_keys if r not in matched_refs]
-        if missing_refs:  # 「問13-72では…」: what the question rests on is not in the books, so no answer rests on it
+        if missing_refs and (not matched_refs or any(v.holds_series_of(r) for r in missing_refs)):
             reason = f"質問にある {'、'.join(missing_refs)} は取り込まれた資料にありません（番号を確かめてください）"
             confidence = 0.0
+        else:
+            missing_refs = []
         if not hits:
             reason = reason or "関連する記載が見つかりません"
         abstained = not hits or confidence < threshold

@@ -56,6 +56,8 @@ def test_a_full_stop_inside_brackets_does_not_end_the_sentence():
     ("課長通知 問(第8の40)", ["課第8-40"]),
     ("次官通知第8", ["次第8"]),
     ("社援保発0723第1号の通知", ["社援保発0723第1号"]),
+    ("平成24年7月23日付け社援保発0723第1号により", ["社援保発0723第1号"]),  # the date is no part of the number
+    ("民法第1100条と法63条", ["民法 第1100条", "生活保護法 第63条"]),  # four digits, never cut to 第100条
     ("収入が100万円あった", []),
     ("5年で時効", []),
     # a count after 条 is not a sub-article: 「78条の40%」 is 第78条, not 第78条の40

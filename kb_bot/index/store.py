@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -209,6 +210,15 @@ class IndexVersion:
             norm = normalize(key).strip()
             self._ref_positions[key] = [i for i, label in enumerate(self._labels) if matches_normalized(norm, label)]
         return self._ref_positions[key]
+
+    def holds_series_of(self, key: str) -> bool:
+        """Does the index hold other units of the series ``key`` numbers (the same law's articles, the same
+        chapter of 問, the same layer of 実施要領)? Then a ``key`` it lacks is most likely a wrong number; a
+        notice number (…発…号) has no series: a notice not ingested says nothing."""
+        from kb_bot.text import normalize
+
+        series = re.match(r"^(?:.*?第|問\d+-)", normalize(key).strip())
+        return bool(series) and "発" not in key and any(label.startswith(series.group(0)) for label in self._labels)
 
     @cached_property
     def _labels(self) -> list[str]:

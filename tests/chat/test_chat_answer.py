@@ -176,6 +176,12 @@ def test_the_asked_point_is_kept(sample, question: str, point: str) -> None:  # 
     assert point in answer_question(sample, question).answer
 
 
+def test_the_asked_point_opens_the_answer(sample) -> None:  # noqa: ANN001
+    a = answer_question(sample, "生活保護費の返還金って時効あるの？")
+    first = a.answer.split("[")[0]
+    assert "時効" in first, a.answer
+
+
 def test_no_topic_the_question_did_not_ask(sample) -> None:  # noqa: ANN001
     a = answer_question(sample, "法78の加算")  # 「加算」 here is the 78条 上乗せ, not 障害者加算・母子加算
     assert "障害者加算" not in a.answer and "母子加算" not in a.answer

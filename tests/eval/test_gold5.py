@@ -92,3 +92,10 @@ def test_every_gold5_label_names_a_passage_of_the_sample_corpus(home, settings):
     missing = sorted({(i.id, g) for i in items() for g in i.labels
                       if not any(label_matches(g, lab) for lab in passages)})
     assert missing == []
+
+
+def test_default_eval_measures_the_second_blind_set_except_on_dev():
+    from kb_bot.commands.evaluate import default_sets
+
+    assert "gold5-blind" in [s.key for s in default_sets("test")]
+    assert "gold5-blind" not in [s.key for s in default_sets("dev")]
