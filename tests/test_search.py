@@ -135,6 +135,22 @@ def test_doctor_reports_index_mode_and_packages(ingested, capsys):
     assert "パッセージ 6 件" in out
     assert "検索方式 lexical" in out
     assert "llama-index-core:" in out and "bm25s:" in out
+    assert "語彙索引: 単語 + 文字bigram" in out
+
+
+def test_doctor_says_when_the_index_predates_the_bigram_part(ingested, capsys):
+    import shutil
+
+    from kb_bot.index.store import IndexStore
+    from kb_bot.settings import load_settings
+
+    v = IndexStore(load_settings().index_dir).open_current()
+    shutil.rmtree(v.path / "bm25chars")  # as an index built by an earlier kb-bot
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "語彙索引: 単語のみ" in out and "kb-bot ingest で作り直す" in out
+    [a] = ask_json(capsys, "63条と78条の違いは")  # and it still answers, by words
+    assert a["citations"]
 
 
 def test_doctor_without_index_says_what_to_do(home, capsys):

@@ -166,6 +166,8 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"索引の版: {v.name}（{v.manifest['created']}）")
         print(f"文書 {len(v.docs)} 件 / パッセージ {v.manifest['passages']} 件 / コーパス版 {v.corpus_version()}")
+        print("語彙索引: 単語 + 文字bigram" if v.lexical.chars is not None else
+              "語彙索引: 単語のみ（文字bigram索引のない旧い版です。kb-bot ingest で作り直すと追加されます）")
         if v.dense_model:
             from kb_bot.index.dense import DenseUnavailable, Embedder
 
