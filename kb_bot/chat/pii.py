@@ -6,7 +6,8 @@ placeholder, so the model can still tell two people apart):
 - names written with an honorific (様・さん・さま・氏・くん・君・ちゃん・殿) in kanji, katakana, hiragana or
   romaji (``Yamada-san``, ``Taro Yamada様``) — for kanji the words before the honorific are found with MeCab
   (unidic), so 「同様」「皆様」「お客様」「担当者さん」 are left alone — a surname directly followed by a given
-  name (山田太郎) even without one, and any name after a label (氏名・名前・ふりがな …, ``Mr.``);
+  name (山田太郎) even without one, a surname or given name the dictionary knows on its own before a particle
+  (山田が来所した, 受給者の鈴木に), and any name after a label (氏名・名前・ふりがな …, ``Mr.``);
 - case numbers (ケース番号・世帯番号・受給者番号 … followed by a code; 「1班-0123番」);
 - phone numbers (0X-XXXX-XXXX with hyphens, spaces or parentheses, 090XXXXXXXX, +81 …);
 - 12-digit numbers (個人番号 / My Number), with or without separators; 基礎年金番号 and 被保険者番号 after
@@ -213,10 +214,11 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             if not proper and len(run) == 1 and run[0][0].feature.pos3 in ("副詞可能", "助数詞可能"):
                 continue
             spans.append((run[0][1], run[-1][2]))
-        elif f.pos2 == "固有名詞" and f.pos3 == "人名" and f.pos4 == "姓" and i + 1 < len(words):
-            nf = words[i + 1][0].feature
-            if nf.pos2 == "固有名詞" and nf.pos3 == "人名" and nf.pos4 == "名":
-                spans.append((start, words[i + 1][2]))
+        elif f.pos2 == "固有名詞" and f.pos3 == "人名" and f.pos4 == "姓" and i + 1 < len(words) and (
+                words[i + 1][0].feature.pos3 == "人名" and words[i + 1][0].feature.pos4 == "名"):
+            spans.append((start, words[i + 1][2]))
+        elif f.pos2 == "固有名詞" and f.pos3 == "人名" and len(w.surface) >= 2 and _ends_a_name(words, i):
+            spans.append((start, end))  # 山田が来所した / 受給者の鈴木に連絡: a name the dictionary knows, on its own
     # MeCab sometimes reads a name + honorific as a verb (翔くん → 翔く+ん): a character-class pass as well.
     for m in _HONORIFIC_RUN.finditer(text):
         name = m.group("name")
@@ -225,6 +227,15 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             continue
         spans.append(m.span("name"))
     return spans
+
+
+def _ends_a_name(words: list, i: int) -> bool:
+    """A lone surname or given name: the sentence goes on with a particle, a punctuation mark or nothing (in
+    「石川県」「林業」 the dictionary reads no 人名 anyway; a one-letter 人名 such as 納 is never taken)."""
+    if i + 1 >= len(words):
+        return True
+    nf = words[i + 1][0].feature
+    return nf.pos1 in ("助詞", "補助記号", "空白")
 
 
 def _protected(text: str) -> list[tuple[int, int]]:

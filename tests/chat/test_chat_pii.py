@@ -81,6 +81,7 @@ def test_the_same_value_gets_the_same_placeholder() -> None:
         "第24条第5項の14日",
         "令和6年4月1日生じた収入",
         "地方自治法第236条の時効",
+        "石川県の事例で、林業の収入がある",  # a place and a trade, not a name on its own
     ],
 )
 def test_never_masks_references_amounts_and_notice_dates(text: str) -> None:
