@@ -149,7 +149,7 @@ class Searcher:
             from kb_bot.index.hybrid import fuse_hybrid
 
             dense = DenseRanker(v.dense_store(), embedder, v.in_force_ids(as_of))
-            dense_ranked = dense.rank(q.text, CANDIDATES)
+            dense_ranked = dense.rank(q.normalized, CANDIDATES)
             if mode == "dense":
                 ranked = dense_ranked
             else:

@@ -6,7 +6,8 @@ import pytest
 
 from kb_bot.chat.config import ChatSettings
 from kb_bot.chat.flags import evaluate
-from kb_bot.question import analyse, missing_phrase_share, states_asked_number, topic_of
+from kb_bot.question import analyse, missing_phrase_share, states_asked_number, topic_of, without_courtesy
+from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer
 
 TOPICS = [
@@ -118,3 +119,23 @@ def test_a_date_is_not_a_number_of_days_or_years(tokenizer: JapaneseTokenizer) -
     assert states_asked_number(days, "申請から14日以内に決定する")
     years = analyse("時効は何年？", tokenizer.analyze)
     assert not states_asked_number(years, "2024年に改正された")
+
+
+@pytest.mark.parametrize(("typed", "asked"), [
+    ("いつもお世話になっております。保護課の担当です。年金の遡及分は63条？ ご教示いただけますと幸いです。よろしくお願いいたします。",
+     "年金の遡及分は63条?"),
+    ("お疲れ様です。急ぎで恐縮ですが、分納の月額に決まりはありますか。何卒よろしくお願い申し上げます。", "分納の月額に決まりはありますか"),
+    ("返還金の時効について、ご教示ください。", "返還金の時効"),
+    ("介護保険課の者です。加算はいつから？", "加算はいつから?"),
+    ("同様に皆様へ", "同様に皆様へ"),  # no courtesy phrase here
+    ("よろしくお願いします", "よろしくお願いします"),  # nothing else left: the text itself
+])
+def test_letter_courtesy_is_no_part_of_the_question(typed: str, asked: str) -> None:
+    assert without_courtesy(normalize(typed)) == asked
+
+
+def test_the_question_is_analysed_without_its_courtesy(tokenizer: JapaneseTokenizer) -> None:
+    plain = analyse("返還金の時効は何年？", tokenizer.analyze)
+    polite = analyse("お世話になっております。返還金の時効は何年？ご教示ください。よろしくお願いいたします。", tokenizer.analyze)
+    assert polite.terms == plain.terms and polite.asked_numbers == plain.asked_numbers == ("年",)
+    assert polite.text.startswith("お世話")  # as typed, for the history

@@ -176,6 +176,15 @@ def test_the_asked_point_is_kept(sample, question: str, point: str) -> None:  # 
     assert point in answer_question(sample, question).answer
 
 
+@pytest.mark.parametrize("question", ["返還金の時効は何年？", "自立更生費で冷蔵庫は認められる？"])
+def test_a_polite_e_mail_gets_the_same_answer(sample, question: str) -> None:  # noqa: ANN001
+    plain = answer_question(sample, question)
+    polite = answer_question(sample, f"いつもお世話になっております。保護課の担当です。{question}"
+                                     "ご教示いただけますと幸いです。よろしくお願いいたします。")
+    assert [c.label for c in polite.citations] == [c.label for c in plain.citations]
+    assert polite.abstained is plain.abstained is False and polite.confidence == plain.confidence
+
+
 def test_the_asked_point_opens_the_answer(sample) -> None:  # noqa: ANN001
     a = answer_question(sample, "生活保護費の返還金って時効あるの？")
     first = a.answer.split("[")[0]
