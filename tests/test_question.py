@@ -128,6 +128,8 @@ def test_a_date_is_not_a_number_of_days_or_years(tokenizer: JapaneseTokenizer) -
     ("返還金の時効について、ご教示ください。", "返還金の時効"),
     ("介護保険課の者です。加算はいつから？", "加算はいつから?"),
     ("同様に皆様へ", "同様に皆様へ"),  # no courtesy phrase here
+    ("65歳以上の方の加算は以上の通りでよろしくないか", "65歳以上の方の加算は以上の通りでよろしくないか"),  # content words
+    ("取り急ぎ確認まで。分納の月額は？", "分納の月額は?"),
     ("よろしくお願いします", "よろしくお願いします"),  # nothing else left: the text itself
 ])
 def test_letter_courtesy_is_no_part_of_the_question(typed: str, asked: str) -> None:
