@@ -4,9 +4,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-
-from kb_bot.evaluation.gold import CATEGORIES, SPLIT_SEED, STYLES, GoldItem, load_gold, parse_gold, stratified_split
-from kb_bot.refs import label_matches
+from kb_bot.evaluation.gold import CATEGORIES, SPLIT_SEED, STYLES, GoldItem, load_gold, stratified_split
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD2 = REPO / "eval" / "gold2.jsonl"
@@ -68,18 +66,3 @@ def test_stratified_split_depends_on_seed_not_order():
     assert stratified_split(reversed(keys(items)), SPLIT_SEED) == fixed
     assert stratified_split(keys(items), SPLIT_SEED + 1) != fixed
     assert stratified_split([("x", "solo")], 1) == {"x": "dev"}
-
-
-def test_every_gold2_label_names_a_passage_of_the_sample_corpus(home, settings):
-    from ingest.pipeline import ingest
-    from kb_bot.index.store import IndexStore
-
-    from kb_bot.commands.evaluate import DEFAULT_CORPUS
-    from kb_bot.settings import sample_corpus
-
-    ingest([sample_corpus() / c for c in DEFAULT_CORPUS], settings, progress=False)
-    passages = [p.label for p in IndexStore(settings.index_dir).open_current().passages]
-    items = load_gold(GOLD2).items
-    missing = sorted({(i.id, g) for i in items for g in i.labels
-                      if not any(label_matches(g, lab) for lab in passages)})
-    assert missing == []
