@@ -183,8 +183,9 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
             report["models"][mode] = {"skipped": f"{mode} は使えません（密モデルなし: {dense_model[mode] or '—'}）"}
             continue
         answerable = np.array([r["answerable"] for r in mode_rows])
+        cv = cross_validated(mode_rows, mode)  # chooses the threshold, and the report reads it
         model = dataclasses.replace(
-            fit(mode_rows, mode), fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            fit_model(mode_rows, mode, choose_threshold(cv, answerable)), fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             fitted_on={"gold": [f"{s.gold.path} (sha1 {s.gold.sha1[:12]})" for s in sources], "split": "dev",
                        "items": len(mode_rows), "answerable": int(answerable.sum()),
                        "dense_model": dense_model[mode] if mode != "lexical" else None,
@@ -194,12 +195,12 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
             "features": dict(zip(model.features, (round(c, 3) for c in model.coef))),
             "intercept": round(model.intercept, 3), "threshold": model.threshold,
             "dev_in_sample": abstention(confidences(model, mode_rows), answerable, model.threshold),
-            "dev_cross_validated": abstention(cross_validated(mode_rows, mode), answerable, model.threshold),
+            "dev_cross_validated": abstention(cv, answerable, model.threshold),
             "by_gold": {g: abstention(confidences(model, rs), np.array([r["answerable"] for r in rs]), model.threshold)
                         for g in dict.fromkeys(r["gold"] for r in mode_rows)
                         for rs in [[r for r in mode_rows if r["gold"] == g]]},
             "resplits": resplits(mode_rows, mode), "items": len(mode_rows), "answerable": int(answerable.sum()),
-            "tradeoff": tradeoff(cross_validated(mode_rows, mode), answerable),
+            "tradeoff": tradeoff(cv, answerable),
         }
     if fitted:
         save_models(fitted, path)
