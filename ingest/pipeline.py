@@ -26,7 +26,7 @@ from kb_bot.errors import UserError
 from kb_bot.index.store import DocRecord, IndexStore, IndexVersion, write_version
 from kb_bot.passage import Passage
 from kb_bot.settings import Settings
-from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
+from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig, analysis_fingerprint
 
 if TYPE_CHECKING:
     from ingest.collect import CollectResult
@@ -168,7 +168,8 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
            prune: bool, progress: bool, tokenizer_config: TokenizerConfig | None) -> ChangeReport:
     config = tokenizer_config or TokenizerConfig()
     prev_docs = prev.docs if prev else {}
-    reuse_tokens = prev is not None and prev.manifest.get("tokenizer") == config.to_dict()
+    analysis = analysis_fingerprint(config)
+    reuse_tokens = prev is not None and prev.manifest.get("analysis") == analysis
     prev_rows = {p.id: (p, prev.tokens[i]) for i, p in enumerate(prev.passages)} if prev else {}
 
     report = ChangeReport(version="", passages=0, documents=0)
@@ -232,7 +233,7 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
     dense_info, report.dense_note = _build_dense(staged, passages, prev, settings, progress)
     report.retrieval_mode = "hybrid" if dense_info else "lexical"
     write_version(staged, list(docs.values()), passages, tokens,
-                  {"tokenizer": config.to_dict(), "dense": dense_info, "dense_note": report.dense_note})
+                  {"tokenizer": config.to_dict(), "analysis": analysis, "dense": dense_info, "dense_note": report.dense_note})
     report.passages, report.documents = len(passages), len(docs)
     return report
 

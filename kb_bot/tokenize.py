@@ -8,11 +8,16 @@ defaults were chosen with ``kb-bot eval`` (see eval/README.md).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb_bot import text as _text
 from kb_bot.text import normalize
 
 if TYPE_CHECKING:
@@ -57,6 +62,24 @@ class TokenizerConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def analysis_fingerprint(config: TokenizerConfig) -> str:
+    """What a passage's tokens depend on besides its text: ``config``, the spelling table and the words dropped,
+    the analysis code (this module and kb_bot.text's normalisation) and the MeCab dictionary. An index whose
+    tokens were made under another fingerprint is re-tokenized whole by the next ingest (ingest.pipeline), and
+    ``kb-bot doctor`` says it is due: a question is always analysed by the code in service."""
+    tables = [config.to_dict(), [(p.pattern, w) for p, w in _CW_SPELLINGS], _TOKUCHO.pattern,
+              _PREMIUM_CONTEXT.pattern, sorted(_FUNCTION_POS), sorted(_STOP_LEMMAS)]
+    h = hashlib.sha1(json.dumps(tables, ensure_ascii=False).encode())
+    for source in (__file__, _text.__file__):
+        h.update(Path(source).read_bytes())
+    for dist in ("fugashi", "unidic-lite"):
+        try:
+            h.update(f"{dist}=={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(dist.encode())
+    return h.hexdigest()[:16]
 
 
 class JapaneseTokenizer:

@@ -83,6 +83,35 @@ def test_changed_document_replaces_its_passages_in_the_index(settings, mini_corp
     assert all("冷蔵庫" not in p.text for p in version.passages)
 
 
+def test_tokens_are_remade_when_the_analysis_changed_since_the_index_was_built(settings, mini_corpus, capsys,
+                                                                               monkeypatch):
+    import re
+
+    from ingest import pipeline
+    from kb_bot import tokenize
+
+    ingest(*mini_corpus)
+    retokenized = []
+    tokenize_missing = pipeline._tokenize_missing
+    monkeypatch.setattr(pipeline, "_tokenize_missing", lambda passages, tokens, *rest: (
+        retokenized.append(tokens.count(None)), tokenize_missing(passages, tokens, *rest)))
+    ingest(*mini_corpus)
+    assert retokenized == [0]  # same analysis: the unchanged documents keep their tokens
+
+    # A release that reads one more CW spelling: the unchanged passages must be analysed by it too.
+    monkeypatch.setattr(tokenize, "_CW_SPELLINGS", (*tokenize._CW_SPELLINGS, (re.compile("冷蔵庫"), "冷凍冷蔵庫")))
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    assert "語の解析: 索引の作成後に" in capsys.readouterr().out
+    ingest(*mini_corpus)
+    assert last_report(capsys)["unchanged_docs"] == 2 and retokenized[-1] == len(current(settings).passages)
+    version = current(settings)
+    [row] = [t for p, t in zip(version.passages, version.tokens) if p.label == "問13-5"]
+    assert "冷凍" in row
+    assert main(["doctor"]) == 0
+    assert "語の解析: 索引の作成時と同じ" in capsys.readouterr().out
+
+
 def test_prune_removes_documents_that_disappeared(settings, mini_corpus, capsys):
     ingest(*mini_corpus)
     (mini_corpus[0] / "qa.txt").unlink()

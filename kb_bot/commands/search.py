@@ -168,6 +168,13 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
         print(f"文書 {len(v.docs)} 件 / パッセージ {v.manifest['passages']} 件 / コーパス版 {v.corpus_version()}")
         print("語彙索引: 単語 + 文字bigram" if v.lexical.chars is not None else
               "語彙索引: 単語のみ（文字bigram索引のない旧い版です。kb-bot ingest で作り直すと追加されます）")
+        from kb_bot.tokenize import TokenizerConfig, analysis_fingerprint
+
+        if v.manifest.get("analysis") == analysis_fingerprint(TokenizerConfig(**v.manifest["tokenizer"])):
+            print("語の解析: 索引の作成時と同じ")
+        else:
+            print("語の解析: 索引の作成後に kb-bot の語の解析（表記の読み替え・辞書）が変わりました。kb-bot ingest で"
+                  "取り込み直すと、変更のない文書も解析し直します")
         if v.dense_model:
             from kb_bot.index.dense import DenseUnavailable, Embedder
 
