@@ -112,23 +112,47 @@ _DANGLING = re.compile(r"^(?:この|その(?!他)|これ(?!に対し)|それ(?!�
                        r"前条|前項|前号|前各[項号]|前\d+[条項号]|同条|同項|同号|"
                        r"(?:一方|しかし|ただし|但し|したがって|従って|よって|そこで|もっとも|なお)、)")
 """A sentence opening that refers to something before it (「この徴収は」「前条の場合には」「一方、」「ただし、」)."""
+_POINTS_BACK = re.compile(r"[がは]これに(?:当た|あた|該当)")
+"""A sentence listing examples of what the one before it defines (「…の給付などがこれに当たる。」)."""
+_POINTS_AHEAD = re.compile(r"次(?:の|に掲げる)[^。]*[。：:]$")
+"""A sentence introducing the list after it (「次に掲げる請求権については、責任を免れない。」)."""
+_ONLY_POINTS = re.compile(r"次の(?:[一二三四五六七八九十0-9]+つ|とおり)[^。、]{0,8}。$")
+"""A sentence that says nothing but that a list follows (「主に次の二つである。」「次のとおり取り扱う。」)."""
+_ITEM = re.compile(r"^(?:(?:[一二三四五六七八九十]+|[アイウエオカキクケコ])[ 　]|[①-⑳・･●○])")
+"""A list item (「一 租税等の請求権」「ア 過誤納金の還付：…」「・…場合。」), numbered headings (1) left out."""
 _LEAD = re.compile(r"^(?:[(（]?答[)）]?\s+|[(（]答[)）]\s*|【[^】]{1,8}】\s*|[・･●○◆■□]\s*)")
 
 
 def standalone_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` that stand alone: a sentence opening with 「この」「前条」… is quoted together
-    with the sentence just before it (across a line break, joined without it), or dropped when there is none
-    (the passage starts with it, or a 問 or a heading comes before); 問 and headings are left out."""
+    """The sentences of ``text`` that stand alone: a sentence opening with 「この」「前条」… or listing examples
+    of what the one before it defines (「…などがこれに当たる」) is quoted together with the sentence just before it
+    (across a line break, joined without it), or dropped when there is none (the passage starts with it, or a
+    問 or a heading comes before); a sentence introducing a list (「次の二つである。」) is quoted with its items,
+    or left out when they are not in ``text`` and it says nothing else; 問 and headings are left out."""
+    flat = text.replace("\n", "")
+    pieces = [raw.strip() for raw in split_sentences(text)]
     out: list[str] = []
     prev = ""
-    for raw in split_sentences(text):
-        s = _LEAD.sub("", raw.strip())
+    i = 0
+    while i < len(pieces):
+        s = _LEAD.sub("", pieces[i])
+        i += 1
         if _QUESTION.search(s) or not s.endswith(("。", ")", "）")):
             prev = ""  # the 問 of a Q&A restates the question; a heading is no answer
             continue
-        if _DANGLING.match(s):
+        if _POINTS_AHEAD.search(s):
+            items = []
+            while i < len(pieces) and _ITEM.match(pieces[i]):
+                items.append(pieces[i])
+                i += 1
+            if items and s + "".join(items) in flat:
+                s += "".join(items)
+            elif _ONLY_POINTS.search(s):
+                prev = ""  # its list is not in this passage: the sentence alone says nothing
+                continue
+        if _DANGLING.match(s) or _POINTS_BACK.search(s):
             joined = prev + s
-            unit = joined if prev and joined in text.replace("\n", "") else ""
+            unit = joined if prev and joined in flat else ""
             if unit and out and out[-1] == prev:
                 out.pop()  # the sentence referred to is quoted with the one referring to it
         else:
