@@ -27,6 +27,8 @@ RETRIEVAL_LABELS = {"hybrid": "語句＋意味の併用", "lexical": "語句検�
 """How every surface names ``Answer.retrieval_mode`` to a CW."""
 NEAR_TITLE = "近い記載（参考。十分な根拠ではありません）"
 """The heading of the passages shown with an abstention, on every surface."""
+WEAK_BASIS_NOTE = "根拠が弱い回答です。資料がこの質問に直接答えていない可能性があります。根拠の原文を確かめ、迷うときはSVに確認してください"
+"""Shown with an answer whose confidence lies under the caution bound (``Answer.weak_basis``), on every surface."""
 
 
 @dataclass
@@ -81,6 +83,8 @@ class Answer:
     """For a 63/78 question: the known criteria the cited passages do not cover (the checklist is partial)."""
     premise_note: str = ""
     """A number the question states (時効は10年) that the quoted passages do not, naming theirs (kb_bot.premise)."""
+    weak_basis: bool = False
+    """Answered on a weak basis (:attr:`kb_bot.search.SearchResult.weak_basis`): shown with :data:`WEAK_BASIS_NOTE`."""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -183,7 +187,7 @@ def compose(result: SearchResult, tokenizer: JapaneseTokenizer, max_sentences: i
     ]
     answer = Answer(result.question, "", result.abstained, citations, result.corpus_version, result.mode,
                     result.confidence, result.as_of, result.reason, result.notice,
-                    sample_note=SAMPLE_NOTE if result.sample else "")
+                    sample_note=SAMPLE_NOTE if result.sample else "", weak_basis=result.weak_basis)
     if result.abstained:
         answer.answer = ABSTAIN_TEXT
         return answer
@@ -208,7 +212,7 @@ def compose(result: SearchResult, tokenizer: JapaneseTokenizer, max_sentences: i
             scored.append((point, score, -c.n, -pos, unit, c.n))
     if not scored:
         answer.answer = ABSTAIN_TEXT
-        answer.abstained = True
+        answer.abstained, answer.weak_basis = True, False
         answer.reason = answer.reason or "質問に対応する文が根拠の中に見つかりません"
         return answer
     floor = 0.5 * max(x[1] for x in scored)

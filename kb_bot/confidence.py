@@ -97,6 +97,9 @@ class ConfidenceModel:
     """Below this confidence the answer abstains (chosen on dev: see kb_bot.evaluation.calibrate)."""
     fitted_on: dict = field(default_factory=dict)
     fitted_at: str = ""
+    caution: float | None = None
+    """Below this confidence (and at or above :attr:`threshold`) an answer is shown as resting on a weak basis
+    (chosen on dev, see kb_bot.evaluation.calibrate); None in a file fitted before it existed: no band."""
 
     def predict(self, signals: Mapping[str, float]) -> float:
         z = self.intercept + sum(c * (feature(signals, f) - m) / s
@@ -109,8 +112,10 @@ class ConfidenceModel:
 
     @classmethod
     def from_dict(cls, d: dict) -> ConfidenceModel:
+        caution = d.get("caution")
         return cls(d["mode"], tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]), tuple(d["coef"]),
-                   float(d["intercept"]), float(d["threshold"]), dict(d.get("fitted_on", {})), d.get("fitted_at", ""))
+                   float(d["intercept"]), float(d["threshold"]), dict(d.get("fitted_on", {})), d.get("fitted_at", ""),
+                   None if caution is None else float(caution))
 
 
 @cache

@@ -67,6 +67,9 @@ class SearchResult:
     missing_refs: list[str] = field(default_factory=list)
     """References in the question that name no passage of the index, when they decide: the search abstains at
     confidence 0 (a notice number mentioned beside a found reference does not decide)."""
+    weak_basis: bool = False
+    """Answered, but with a confidence under the caution bound (``caution_threshold``, else the model's): the
+    top passages may not answer the question, and every surface says so."""
 
 
 class Searcher:
@@ -224,11 +227,14 @@ class Searcher:
         abstained = not hits or confidence < threshold
         if abstained and not reason:
             reason = "質問に十分に対応する記載が見つかりません"
+        caution = self.settings.caution_threshold
+        caution = (model.caution if model.caution is not None else threshold) if caution is None else caution
         sample = any(v.docs[h.passage.source].meta.sample for h in hits)
         return SearchResult(q.text, hits, round(confidence, 4), abstained, reason, mode,
                             v.corpus_version(as_of), as_of, q.ref_keys, notice, list(q.unigrams), sample,
                             {f: round(x, 4) for f, x in signals.items()}, q,
-                            {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)}, missing_refs)
+                            {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)}, missing_refs,
+                            not abstained and confidence < caution)
 
     @staticmethod
     def _coverage(v: IndexVersion, terms: Sequence[str], hits: list[Hit], book_terms: Sequence[str] = ()) -> float:

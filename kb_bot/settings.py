@@ -65,6 +65,9 @@ class Settings:
     abstain_threshold: float | None = None
     """Below this confidence the answer abstains; unset = the threshold fitted with the confidence model
     (kb_bot/data/confidence.json, ``kb-bot eval --fit-confidence``)."""
+    caution_threshold: float | None = None
+    """An answer below this confidence is shown as resting on a weak basis (「根拠が弱い」, and the chat sends it
+    to the SV); unset = the band fitted with the confidence model."""
     keep_versions: int = 3
     """Index versions kept on disk for rollback."""
     ingest_max_file_mb: int = 50
@@ -189,10 +192,18 @@ def _fill(cls: type[T], table: dict[str, Any], env_prefix: str, origin: str) -> 
     return cls(**values)
 
 
+_MOVED = {("chat", "low_confidence"): "caution_threshold"}
+"""Section keys replaced by a top-level setting: (section, key) -> the setting now in charge."""
+
+
 def load_section(cls: type[T], name: str, config: dict[str, Any]) -> T:
     table = config.get(name, {})
     if not isinstance(table, dict):
         raise SettingsError(f"設定ファイルの [{name}] は表（テーブル）でなければなりません")
+    moved = [f"[{name}] {key} は最上位の {new} に変わりました" for (section, key), new in _MOVED.items()
+             if section == name and key in table]
+    if moved:
+        raise SettingsError(f"設定ファイルの {'、'.join(moved)}。書き換えてください（未設定なら確信度モデルの値を使います）")
     return _fill(cls, table, f"KB_BOT_{name.upper()}_", f"[{name}]")
 
 

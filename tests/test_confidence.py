@@ -20,7 +20,7 @@ from kb_bot.confidence import (
     save_models,
 )
 from kb_bot.errors import UserError
-from kb_bot.evaluation.calibrate import fit, fit_model
+from kb_bot.evaluation.calibrate import caution, choose_caution, fit, fit_model
 from kb_bot.search import Searcher
 
 @pytest.fixture
@@ -53,6 +53,7 @@ def test_the_shipped_models_are_fitted_on_dev_and_load() -> None:
         m = model_for(mode)
         assert set(m.features) <= set(FEATURES["hybrid"])
         assert 0.0 < m.threshold < 1.0
+        assert m.caution is not None and m.threshold <= m.caution < WEAK_CEILING
         assert m.fitted_on["split"] == "dev" and m.fitted_on["answerable"] < m.fitted_on["items"]
         assert m.fitted_at
         assert not any(c.startswith("/") for c in m.fitted_on["corpus"]), "the shipped file names no machine's paths"
@@ -113,6 +114,31 @@ def test_models_are_saved_as_data_and_loaded(tmp_path: Path) -> None:
     save_models({"hybrid": fit(hybrid_rows, "hybrid")}, path)
     assert set(load_models(path)) == {"lexical", "hybrid"}
     assert model_for("dense", path).mode == "hybrid"
+
+
+def test_a_model_file_from_before_the_caution_band_loads_without_one(tmp_path: Path) -> None:
+    path = tmp_path / "confidence.json"
+    save_models({"lexical": fit(rows(), "lexical")}, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["models"]["lexical"]["caution"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    load_models.cache_clear()
+    assert load_models(path)["lexical"].caution is None
+
+
+def test_the_caution_bound_marks_at_most_the_allowed_share_of_answered_questions() -> None:
+    import numpy as np
+
+    conf = np.array([0.3, 0.55, 0.6, 0.7, 0.75, 0.8, 0.9, 0.95, 0.97, 0.99, 0.4, 0.6, 0.65, 0.85])
+    answerable = np.array([True] * 10 + [False] * 4)
+    # answered answerable (≥ 0.5): 0.55 … 0.99, nine of them; a quarter may be marked, so 2: 0.55 and 0.6
+    bound = choose_caution(conf, answerable, 0.5, max_share=0.25)
+    assert bound == 0.7
+    c = caution(conf, answerable, 0.5, bound)
+    assert c["answerable_marked"] == 2 / 9
+    assert c["unanswerable_marked"] == 2 / 3  # 0.6 and 0.65 of 0.6, 0.65, 0.85
+    assert c["caught"] == 3 / 4  # 0.4 refused, 0.6 and 0.65 marked, 0.85 neither
+    assert choose_caution(conf, answerable, 0.5, max_share=0.0) == 0.55  # nothing may be marked: the band is empty
 
 
 def test_a_missing_model_file_says_how_to_make_one(tmp_path: Path) -> None:
@@ -205,3 +231,4 @@ def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_p
     for lower, higher in itertools.pairwise(curve):
         assert higher["recall"] >= lower["recall"] and higher["wrong_rate"] >= lower["wrong_rate"]
     assert "KB_BOT_ABSTAIN_THRESHOLD" in markdown(report)
+    assert saved.caution == lexical["caution"] >= saved.threshold and "KB_BOT_CAUTION_THRESHOLD" in markdown(report)

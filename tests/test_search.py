@@ -129,6 +129,23 @@ def test_dense_path_with_a_tiny_local_model(home, mini_corpus, tiny_model, capsy
     assert {c["label"] for c in a["citations"][:2]} == {"生活保護法 第63条", "生活保護法 第78条"}
 
 
+def test_an_answer_under_the_caution_bound_says_its_basis_is_weak(ingested, capsys, monkeypatch) -> None:  # noqa: ANN001
+    from kb_bot.answer import WEAK_BASIS_NOTE
+
+    monkeypatch.setenv("KB_BOT_CAUTION_THRESHOLD", "0.995")  # every answer falls under it
+    [a] = ask_json(capsys, "63条と78条の違いは")
+    assert not a["abstained"] and a["weak_basis"]
+    assert main(["ask", "63条と78条の違いは"]) == 0
+    assert WEAK_BASIS_NOTE in capsys.readouterr().out
+    [refused] = ask_json(capsys, "生活保護法第150条の手続は")
+    assert refused["abstained"] and not refused["weak_basis"]  # a refusal is no weak answer
+    monkeypatch.setenv("KB_BOT_CAUTION_THRESHOLD", "0")
+    [a] = ask_json(capsys, "63条と78条の違いは")
+    assert not a["weak_basis"]
+    assert main(["ask", "63条と78条の違いは"]) == 0
+    assert WEAK_BASIS_NOTE not in capsys.readouterr().out
+
+
 def test_doctor_reports_index_mode_and_packages(ingested, capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out

@@ -16,6 +16,7 @@ from kb_bot.settings import SettingsError, load_settings, validate
     ('[claim]\nkaigo_approval = "cw"\n', "[claim]"),  # a misspelt table
     ('[chat]\nmode = "magic"\n', "mode"),
     ('[web]\nallowed_origin = ["https://kb.example.jp"]\n', "allowed_origin"),
+    ('[chat]\nlow_confidence = 0.6\n', "caution_threshold"),  # a key that moved: where it went
 ])
 def test_a_typo_in_a_section_stops_the_start(home: Path, monkeypatch, capsys, toml: str, said: str) -> None:  # noqa: ANN001
     home.mkdir(parents=True)

@@ -36,8 +36,6 @@ class ChatSettings:
     """A sentence of an LLM answer must share at least this many content words with a passage it cites
     (0 = only check that the markers exist and point at retrieved passages)."""
 
-    low_confidence: float = 0.5
-    """A turn whose retrieval confidence is below this (but above the abstain threshold) is flagged."""
     flag_rules: tuple[str, ...] = ("abstained", "low_confidence", "grounding_failed", "topic_63_78", "amount")
     """Automatic reasons to send a turn to the SV queue (the CW can always ask for review)."""
     amount_pattern: str = r"いくら|何円|金額|額を(決|算|計)|額の(決|算|計)|額は|算定|計算|控除額|返還額|徴収額"

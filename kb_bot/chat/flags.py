@@ -3,7 +3,8 @@
 A turn is flagged when
 - ``cw_request`` — the CW pressed 「SVに確認」 (always on);
 - ``abstained`` — no sufficient basis was found;
-- ``low_confidence`` — the retrieval confidence is below ``[chat] low_confidence``;
+- ``low_confidence`` — the answer rests on a weak basis (the core's caution bound, see
+  :attr:`kb_bot.answer.Answer.weak_basis` and the setting ``caution_threshold``);
 - ``grounding_failed`` — the LLM answer failed the grounding check (or the LLM failed) and the extractive
   answer was shown instead;
 - ``topic_63_78`` — the question is about deciding 第63条 返還金 vs 第78条 徴収金;
@@ -45,7 +46,7 @@ def evaluate(
     cfg: ChatSettings,
     *,
     abstained: bool,
-    confidence: float,
+    weak_basis: bool,
     grounding_failed: bool = False,
     llm_error: bool = False,
 ) -> list[str]:
@@ -54,7 +55,7 @@ def evaluate(
     flags: list[str] = []
     if abstained and "abstained" in rules:
         flags.append("abstained")
-    if not abstained and confidence < cfg.low_confidence and "low_confidence" in rules:
+    if not abstained and weak_basis and "low_confidence" in rules:
         flags.append("low_confidence")
     if grounding_failed and "grounding_failed" in rules:
         flags.append("grounding_failed")

@@ -112,7 +112,7 @@ class ChatService:
                 cfg.office_min_similarity, cfg.office_max,
             )
             timings["office_ms"] = _ms(time.perf_counter() - t)
-            flags = flag_rules.evaluate(question, cfg, abstained=answer.abstained, confidence=answer.confidence,
+            flags = flag_rules.evaluate(question, cfg, abstained=answer.abstained, weak_basis=answer.weak_basis,
                                         grounding_failed=grounding_failed, llm_error=llm_error)
             if office:  # an SV already answered a question like this one: that is the basis shown
                 flags = [f for f in flags if f not in ("abstained", "low_confidence")]

@@ -5,7 +5,10 @@ on a fresh index of the corpus; its signals (kb_bot.confidence) and whether it i
 training rows. A logistic regression (scikit-learn, L2, standardised signals) is fitted on them; the
 reference signals are kept non-negative. The abstention threshold is chosen on 5-fold cross-validated
 confidences of the dev rows (not on the fitted ones, which flatter the model): the highest abstention
-recall with at most ``MAX_WRONG`` wrong abstentions, the middle of the best plateau.
+recall with at most ``MAX_WRONG`` wrong abstentions, the middle of the best plateau. Above it, the caution
+bound marks answers 「根拠が弱い」: the highest confidence under which at most ``MAX_CAUTION`` of the answered
+answerable dev questions fall (same cross-validated confidences); what matters is how many answered
+unanswerable questions it catches.
 
 Robustness: ``RESPLITS`` random halvings of dev — fit (and choose the threshold) on one half, score the
 other — give the mean and spread of abstention recall and wrong abstentions. The test split is never read.
@@ -27,6 +30,8 @@ from kb_bot.settings import Settings
 
 MAX_WRONG = 0.03
 """Largest share of answerable dev questions the chosen threshold may abstain on."""
+MAX_CAUTION = 0.10
+"""Largest share of the answered answerable dev questions the caution band may mark 「根拠が弱い」."""
 RESPLITS = 20
 THRESHOLDS = np.round(np.arange(0.02, 0.99, 0.01), 2)
 
@@ -95,6 +100,28 @@ def choose_threshold(conf: np.ndarray, answerable: np.ndarray, max_wrong: float 
     return float(plateau[len(plateau) // 2])
 
 
+def choose_caution(conf: np.ndarray, answerable: np.ndarray, threshold: float,
+                   max_share: float = MAX_CAUTION) -> float:
+    """The highest bound at or above ``threshold`` under which at most ``max_share`` of the answered answerable
+    questions fall (``threshold`` itself when none)."""
+    answered_ok = conf[(conf >= threshold) & answerable]
+    fits = [float(x) for x in THRESHOLDS if x >= threshold and (answered_ok < x).mean() <= max_share]
+    return max(fits, default=threshold)
+
+
+def caution(conf: np.ndarray, answerable: np.ndarray, threshold: float, bound: float) -> dict:
+    """What the band [threshold, bound) marks: shares of the answered answerable and answered unanswerable
+    questions, and of the unanswerable ones either refused or marked (``caught``)."""
+    answered, weak = conf >= threshold, (conf >= threshold) & (conf < bound)
+    un = ~answerable
+
+    def share(part: np.ndarray, whole: np.ndarray) -> float | None:
+        return float(part[whole].mean()) if whole.any() else None
+
+    return {"answerable_marked": share(weak, answered & answerable), "unanswerable_marked": share(weak, answered & un),
+            "caught": share(~answered | weak, un)}
+
+
 def _stratified(rows: Sequence[dict], seed: int) -> list[int]:
     """Row positions shuffled, answerable and unanswerable interleaved, so every slice holds both."""
     rng = np.random.default_rng(seed)
@@ -129,28 +156,31 @@ def tradeoff(conf: np.ndarray, answerable: np.ndarray) -> list[dict]:
 
 def fit(rows: Sequence[dict], mode: str, max_wrong: float = MAX_WRONG) -> ConfidenceModel:
     answerable = np.array([r["answerable"] for r in rows])
-    threshold = choose_threshold(cross_validated(rows, mode), answerable, max_wrong)
-    return fit_model(rows, mode, threshold)
+    cv = cross_validated(rows, mode)
+    threshold = choose_threshold(cv, answerable, max_wrong)
+    return dataclasses.replace(fit_model(rows, mode, threshold), caution=choose_caution(cv, answerable, threshold))
 
 
 def resplits(rows: Sequence[dict], mode: str, seeds: int = RESPLITS, max_wrong: float = MAX_WRONG) -> dict:
     """Fit on a random half of dev (threshold included), score the other half; mean and spread over seeds."""
-    recall, wrong, top_un = [], [], []
+    recall, wrong, top_un, caught = [], [], [], []
     for seed in range(seeds):
         order = _stratified(rows, 1000 + seed)
         train, held = [rows[i] for i in order[0::2]], [rows[i] for i in order[1::2]]
         model = fit(train, mode, max_wrong)
-        a = abstention(confidences(model, held), np.array([r["answerable"] for r in held]), model.threshold)
+        conf, answerable = confidences(model, held), np.array([r["answerable"] for r in held])
+        a = abstention(conf, answerable, model.threshold)
         recall.append(a["recall"] or 0.0)
         wrong.append(a["wrong_rate"] or 0.0)
         top_un.append(a["max_unanswerable_conf"] or 0.0)
+        caught.append(caution(conf, answerable, model.threshold, model.caution or model.threshold)["caught"] or 0.0)
 
     def spread(xs: list[float]) -> dict:
         return {"mean": round(statistics.mean(xs), 3), "sd": round(statistics.pstdev(xs), 3),
                 "min": round(min(xs), 3), "max": round(max(xs), 3)}
 
     return {"seeds": seeds, "abstention_recall": spread(recall), "wrong_abstention": spread(wrong),
-            "max_unanswerable_confidence": spread(top_un)}
+            "max_unanswerable_confidence": spread(top_un), "caught": spread(caught)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +197,8 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
     them to ``path``, and return what was measured."""
     from kb_bot.evaluation.runner import build_index
 
-    report: dict = {"gold": [s.gold.path for s in sources], "split": "dev", "max_wrong": MAX_WRONG, "models": {}}
+    report: dict = {"gold": [s.gold.path for s in sources], "split": "dev", "max_wrong": MAX_WRONG,
+                    "max_caution": MAX_CAUTION, "models": {}}
     rows: dict[str, list[dict]] = {mode: [] for mode in modes}
     dense_model: dict[str, str | None] = {}
     for corpus in dict.fromkeys(s.corpus for s in sources):
@@ -183,9 +214,11 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
             report["models"][mode] = {"skipped": f"{mode} は使えません（密モデルなし: {dense_model[mode] or '—'}）"}
             continue
         answerable = np.array([r["answerable"] for r in mode_rows])
-        cv = cross_validated(mode_rows, mode)  # chooses the threshold, and the report reads it
+        cv = cross_validated(mode_rows, mode)  # chooses the threshold and the caution bound; the report reads it
+        threshold = choose_threshold(cv, answerable)
         model = dataclasses.replace(
-            fit_model(mode_rows, mode, choose_threshold(cv, answerable)), fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            fit_model(mode_rows, mode, threshold), caution=choose_caution(cv, answerable, threshold),
+            fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             fitted_on={"gold": [f"{s.gold.path} (sha1 {s.gold.sha1[:12]})" for s in sources], "split": "dev",
                        "items": len(mode_rows), "answerable": int(answerable.sum()),
                        "dense_model": dense_model[mode] if mode != "lexical" else None,
@@ -200,7 +233,8 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
                         for g in dict.fromkeys(r["gold"] for r in mode_rows)
                         for rs in [[r for r in mode_rows if r["gold"] == g]]},
             "resplits": resplits(mode_rows, mode), "items": len(mode_rows), "answerable": int(answerable.sum()),
-            "tradeoff": tradeoff(cv, answerable),
+            "tradeoff": tradeoff(cv, answerable), "caution": model.caution,
+            "caution_cross_validated": caution(cv, answerable, model.threshold, model.caution),
         }
     if fitted:
         save_models(fitted, path)
@@ -236,6 +270,11 @@ def markdown(report: dict) -> str:
         lines += ["", "閾値を変えたとき（dev 5分割交差検証の確信度。KB_BOT_ABSTAIN_THRESHOLD で所内で選べる）:", "",
                   "| 閾値 | 控えた再現率 | 誤って控えた率 |", "|---|---|---|"]
         lines += [f"| {t['threshold']} | {f(t['recall'])} | {f(t['wrong_rate'])} |" for t in m["tradeoff"]]
-        lines.append("")
+        c = m["caution_cross_validated"]
+        lines += ["", f"「根拠が弱い」と表示する範囲: 確信度 {m['threshold']} 以上 {m['caution']} 未満（回答した回答可能な質問の "
+                  f"{report['max_caution']:.0%} 以下になる最大の値。KB_BOT_CAUTION_THRESHOLD で所内で選べる）。dev 5分割交差検証で、回答した"
+                  f"回答可能な質問のうち {f(c['answerable_marked'])}、回答した回答不能な質問のうち {f(c['unanswerable_marked'])} に"
+                  f"表示し、回答不能な質問のうち控えたか表示したものは {f(c['caught'])}（dev を半分ずつ {rs['seeds']} 回: "
+                  f"{rs['caught']['mean']} ± {rs['caught']['sd']}）。", ""]
     lines.append(f"保存先: {report['saved'] or '（保存なし）'}")
     return "\n".join(lines) + "\n"

@@ -115,6 +115,10 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
         [_pct(r["metrics"]["abstention"]["wrong_rate"]) for r in runs])
     row(f"資料外なのに確信度 {CONFIDENT} 以上で回答（問）", target_of("confident_unanswerable"),
         [str(r["metrics"]["abstention"].get("confident_unanswerable", "—")) for r in runs])
+    row("資料外の質問のうち、控えたか「根拠が弱い」と表示した", "",
+        [_pct(r["metrics"]["abstention"].get("caught")) for r in runs])
+    row("回答した回答可能な質問のうち「根拠が弱い」と表示した", "",
+        [_pct(r["metrics"]["answers"].get("weak_basis")) for r in runs])
     row("回答の引用に正解ラベルを含む（回答可能な質問のうち）", "",
         [_pct(r["metrics"]["answers"]["cites_gold"]) for r in runs])
     row("同（回答した質問のうち）", "", [_pct(r["metrics"]["answers"]["cites_gold_when_answered"]) for r in runs])
@@ -194,10 +198,15 @@ FLAT_NAMES = {
     "abstention_precision": "控えた適合率",
     "wrong_abstention": "誤って控えた率（回答可能）",
     "confident_unanswerable": f"資料外に確信度 {CONFIDENT} 以上で回答（問）",
+    "caught_unanswerable": "資料外を控えたか「根拠が弱い」と表示",
+    "weak_answered": "回答可能な回答に「根拠が弱い」",
     "cites_gold": "回答が正解ラベルを引用",
     "disclaimer": "免責文あり",
 }
 COUNTS = ("confident_unanswerable",)
+SHARES = ("abstention_recall", "abstention_precision", "wrong_abstention", "caught_unanswerable", "weak_answered",
+          "cites_gold")
+"""Metrics shown as percentages."""
 
 
 def _target_text(key: str, target: str | None) -> str:
@@ -215,7 +224,7 @@ def _value(key: str, v: float | None) -> str:
         return "—"
     if key in COUNTS:
         return f"{v:g}"
-    if key in ("abstention_recall", "abstention_precision", "wrong_abstention", "cites_gold", "disclaimer"):
+    if key in (*SHARES, "disclaimer"):
         return _pct(v)
     return _f(v)
 
@@ -225,7 +234,7 @@ def _spread(key: str, stat: dict | None) -> str:
         return "—"
     if key in COUNTS:
         return f"{stat['mean']:.2f} ± {stat['sd']:.2f}"
-    if key in ("abstention_recall", "abstention_precision", "wrong_abstention", "cites_gold"):
+    if key in SHARES:
         return f"{stat['mean'] * 100:.1f}% ± {stat['sd'] * 100:.1f}"
     return f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
 
@@ -374,7 +383,8 @@ def write_chart(result: dict, path: Path) -> None:
 
 # -- several sets side by side -----------------------------------------------------------------------
 SIDE_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstention_recall", "abstention_precision",
-             "wrong_abstention", "confident_unanswerable", "cites_gold", "disclaimer")
+             "wrong_abstention", "confident_unanswerable", "caught_unanswerable", "weak_answered", "cites_gold",
+             "disclaimer")
 
 
 def write_suite_report(suite: dict, out: Path, chart: bool = True) -> dict[str, Path]:

@@ -47,7 +47,8 @@ LAW_TARGETS = {
 CONFIDENT = 0.9
 """An answer at this confidence or more on an unanswerable question is a confident wrong answer."""
 RESPLIT_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstention_recall",
-                "abstention_precision", "wrong_abstention", "confident_unanswerable", "cites_gold")
+                "abstention_precision", "wrong_abstention", "confident_unanswerable", "caught_unanswerable",
+                "weak_answered", "cites_gold")
 """The metrics reported as mean ± sd over repeated random resplits."""
 CONTRACT_KEYS = ("question", "answer", "abstained", "disclaimer", "citations", "corpus_version", "retrieval_mode")
 
@@ -157,7 +158,8 @@ def evaluate_mode(settings: Settings, items: Sequence[GoldItem], mode: str, prog
             "hits": [{"label": h.passage.label, "score": h.score} for h in result.hits],
             "rels": rels, "n_relevant": sum(presence.get(g, False) for g in item.labels),
             "first_rank": next((r for r, x in enumerate(rels, start=1) if x), None),
-            "abstained": answer.abstained, "has_hits": bool(result.hits), "confidence": result.confidence,
+            "abstained": answer.abstained, "weak_basis": answer.weak_basis, "has_hits": bool(result.hits),
+            "confidence": result.confidence,
             "reason": answer.reason, "answer_labels": used, "cites_gold": cites,
             "disclaimer_ok": bool(data.get("disclaimer")) and data["disclaimer"] == DISCLAIMER,
             "contract_ok": all(k in data for k in CONTRACT_KEYS), "latency_ms": round(latency, 2),
@@ -184,8 +186,11 @@ def summarize(rows: Sequence[dict]) -> dict:
         out["abstention"] = M.abstention([r["abstained"] for r in rows], [r["answerable"] for r in rows])
         out["abstention"]["confident_unanswerable"] = sum(
             1 for r in rows if not r["answerable"] and not r["abstained"] and r["confidence"] >= CONFIDENT)
+        unanswerable = [r for r in rows if not r["answerable"]]
+        out["abstention"]["caught"] = M.mean(1.0 if r["abstained"] or r.get("weak_basis") else 0.0 for r in unanswerable)
         answered = [r for r in answerable if not r["abstained"]]
         out["answers"] = {
+            "weak_basis": M.mean(1.0 if r.get("weak_basis") else 0.0 for r in answered),
             "cites_gold": M.mean(1.0 if r["cites_gold"] else 0.0 for r in answerable),
             "cites_gold_when_answered": M.mean(1.0 if r["cites_gold"] else 0.0 for r in answered),
             "disclaimer": M.mean(1.0 if r["disclaimer_ok"] else 0.0 for r in rows),
@@ -222,6 +227,7 @@ def flat_metrics(summary: dict) -> dict[str, float | None]:
     return {**{k: summary["retrieval"]["overall"].get(k) for k in M.RETRIEVAL_KEYS},
             "abstention_recall": abst.get("recall"), "abstention_precision": abst.get("precision"),
             "wrong_abstention": abst.get("wrong_rate"), "confident_unanswerable": abst.get("confident_unanswerable"),
+            "caught_unanswerable": abst.get("caught"), "weak_answered": answers.get("weak_basis"),
             "cites_gold": answers.get("cites_gold"), "disclaimer": answers.get("disclaimer")}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb_bot import DISCLAIMER
-from kb_bot.answer import NEAR_TITLE, RETRIEVAL_LABELS
+from kb_bot.answer import NEAR_TITLE, RETRIEVAL_LABELS, WEAK_BASIS_NOTE
 from kb_bot.chat.flags import FLAG_LABELS
 from kb_bot.chat.highlight import spans
 
@@ -241,6 +241,8 @@ def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", f
         parts.append(abstention_html(a.get("reason") or "", queued))
     else:
         parts.append(f'<div class="kb-answer-text">{markers_html(a.get("answer", ""), prefix)}</div>')
+    if a.get("weak_basis") and not a.get("abstained"):
+        parts.append(f'<div class="kb-notice kb-weak">※ {esc(WEAK_BASIS_NOTE)}</div>')
     if a.get("premise_note"):
         parts.append(f'<div class="kb-notice kb-premise">※ {esc(a["premise_note"])}</div>')
     if a.get("notice_chat"):

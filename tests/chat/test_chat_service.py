@@ -51,6 +51,22 @@ def test_plain_question_is_not_flagged(service, people) -> None:  # noqa: ANN001
     assert r.flags == [] and r.review_status == "none"
 
 
+def test_an_answer_on_a_weak_basis_says_so_and_goes_to_the_sv(chat_env, engine, people) -> None:  # noqa: ANN001
+    from kb_bot.answer import WEAK_BASIS_NOTE
+    from kb_bot.chat.service import ChatService
+    from kb_bot.web.render import answer_html
+
+    question = "自立更生のための費用を控除してよいか"  # answered, not flagged, under the fitted bound
+    cautious = ChatService(dataclasses.replace(chat_env, caution_threshold=0.995), engine)  # every answer is under it
+    r = cautious.ask(people.cw1, question)
+    assert not r.answer.abstained and r.answer.weak_basis
+    assert r.flags == ["low_confidence"] and r.review_status == "pending"
+    assert WEAK_BASIS_NOTE in answer_html(r.payload)
+    trusting = ChatService(dataclasses.replace(chat_env, caution_threshold=0.0), engine)
+    r = trusting.ask(people.cw1, question)
+    assert not r.answer.weak_basis and r.flags == [] and WEAK_BASIS_NOTE not in answer_html(r.payload)
+
+
 def test_empty_and_overlong_questions_are_refused(service, people) -> None:  # noqa: ANN001
     with pytest.raises(UserError):
         service.ask(people.cw1, "   ")
@@ -78,15 +94,15 @@ def test_history_is_own_turns_newest_first(service, people) -> None:  # noqa: AN
     ],
 )
 def test_flag_rules(question: str, expected: list[str]) -> None:
-    assert evaluate(question, ChatSettings(), abstained=False, confidence=1.0) == expected
+    assert evaluate(question, ChatSettings(), abstained=False, weak_basis=False) == expected
 
 
 def test_flag_rules_are_settings() -> None:
     cfg = ChatSettings(flag_rules=("abstained",))
-    assert evaluate("63条と78条の違いはいくら", cfg, abstained=False, confidence=0.1) == []
-    assert evaluate("x", cfg, abstained=True, confidence=0.0) == ["abstained"]
-    assert evaluate("x", ChatSettings(), abstained=False, confidence=0.4) == ["low_confidence"]
-    assert evaluate("x", ChatSettings(), abstained=False, confidence=0.9, grounding_failed=True) == ["grounding_failed"]
+    assert evaluate("63条と78条の違いはいくら", cfg, abstained=False, weak_basis=True) == []
+    assert evaluate("x", cfg, abstained=True, weak_basis=False) == ["abstained"]
+    assert evaluate("x", ChatSettings(), abstained=False, weak_basis=True) == ["low_confidence"]
+    assert evaluate("x", ChatSettings(), abstained=False, weak_basis=False, grounding_failed=True) == ["grounding_failed"]
     with pytest.raises(SettingsError):
         ChatSettings(flag_rules=("bogus",))
     with pytest.raises(SettingsError):
@@ -96,8 +112,8 @@ def test_flag_rules_are_settings() -> None:
 def test_chat_settings_from_environment(chat_env, monkeypatch) -> None:  # noqa: ANN001
     from kb_bot.chat.config import chat_settings
 
-    monkeypatch.setenv("KB_BOT_CHAT_LOW_CONFIDENCE", "0.7")
+    monkeypatch.setenv("KB_BOT_CHAT_OFFICE_MAX", "3")
     monkeypatch.setenv("KB_BOT_CHAT_FLAG_RULES", "abstained,amount")
     cfg = chat_settings(dataclasses.replace(chat_env))
-    assert cfg.low_confidence == 0.7 and cfg.flag_rules == ("abstained", "amount")
+    assert cfg.office_max == 3 and cfg.flag_rules == ("abstained", "amount")
     assert cfg.trusted_user_header == ""  # SSO header is off by default
