@@ -189,7 +189,7 @@ def _summary(suite: dict) -> str:
             lines.append(
                 f"[{r['mode_used']}] R@1 {f(o['recall@1'])}  R@5 {f(o['recall@5'])}  R@10 {f(o['recall@10'])}  "
                 f"MRR@10 {f(o['mrr@10'])}  nDCG@10 {f(o['ndcg@10'])}  控えた再現率 {f(a['recall'])}  "
-                f"誤って控えた率 {f(a['wrong_rate'])}  免責文 {f(r['metrics']['answers']['disclaimer'])}  "
+                f"誤って控えた率 {f(a['wrong_rate'])}  控えたか弱い表示 {f(a.get('caught'))}  免責文 {f(r['metrics']['answers']['disclaimer'])}  "
                 f"p50 {lat['p50']:.1f}ms p95 {lat['p95']:.1f}ms"
             )
             stats = (r.get("resplits") or {}).get("metrics", {})
