@@ -154,9 +154,11 @@ def tradeoff(conf: np.ndarray, answerable: np.ndarray) -> list[dict]:
     return [{"threshold": t, **abstention(conf, answerable, t)} for t in TRADEOFF_THRESHOLDS]
 
 
-def fit(rows: Sequence[dict], mode: str, max_wrong: float = MAX_WRONG) -> ConfidenceModel:
+def fit(rows: Sequence[dict], mode: str, max_wrong: float = MAX_WRONG, cv: np.ndarray | None = None) -> ConfidenceModel:
+    """The model of ``rows``, its threshold and caution bound chosen on cross-validated confidences (``cv`` when
+    already computed)."""
     answerable = np.array([r["answerable"] for r in rows])
-    cv = cross_validated(rows, mode)
+    cv = cross_validated(rows, mode) if cv is None else cv
     threshold = choose_threshold(cv, answerable, max_wrong)
     return dataclasses.replace(fit_model(rows, mode, threshold), caution=choose_caution(cv, answerable, threshold))
 
@@ -215,10 +217,8 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
             continue
         answerable = np.array([r["answerable"] for r in mode_rows])
         cv = cross_validated(mode_rows, mode)  # chooses the threshold and the caution bound; the report reads it
-        threshold = choose_threshold(cv, answerable)
         model = dataclasses.replace(
-            fit_model(mode_rows, mode, threshold), caution=choose_caution(cv, answerable, threshold),
-            fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            fit(mode_rows, mode, cv=cv), fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             fitted_on={"gold": [f"{s.gold.path} (sha1 {s.gold.sha1[:12]})" for s in sources], "split": "dev",
                        "items": len(mode_rows), "answerable": int(answerable.sum()),
                        "dense_model": dense_model[mode] if mode != "lexical" else None,
