@@ -118,9 +118,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _format_answer(a: Answer) -> str:
     from kb_bot.answer import NEAR_TITLE, RETRIEVAL_LABELS, WEAK_BASIS_NOTE
 
-    lines = [f"質問: {a.question}", "", a.answer, ""]
-    if a.weak_basis:
-        lines += [f"※ {WEAK_BASIS_NOTE}", ""]
+    lines = [f"質問: {a.question}", ""] + ([f"⚠ {WEAK_BASIS_NOTE}"] if a.weak_basis else []) + [a.answer, ""]
     if a.premise_note:
         lines += [f"※ {a.premise_note}", ""]
     if a.checklist:

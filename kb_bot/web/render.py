@@ -51,6 +51,8 @@ mark{background:#ffe98a;padding:0 1px;border-radius:2px}
 .kb-badge-pending{background:#c98a00}.kb-badge-rejected{background:#b03a2e}.kb-badge-corrected{background:#2e6f8b}
 .kb-meta{color:#666;font-size:12px;margin-top:8px}
 .kb-flags{font-size:12px;color:#7a4b00}
+.kb-weak{border:1px solid #c98a00;border-left:6px solid #c98a00;background:#fff7e6;color:#6b4200;border-radius:6px;
+  padding:6px 12px;margin:8px 0;font-weight:600}
 .kb-turn{border:1px solid #dde3ea;border-radius:8px;padding:8px 12px;margin:8px 0}
 .kb-turn summary{cursor:pointer}
 .kb-outcome{border-left:4px solid #2e8b57;background:#f1fbf5;padding:6px 10px;margin:6px 0;white-space:pre-wrap}
@@ -240,9 +242,9 @@ def answer_html(a: dict, turn_id: int | str = "new", mode: str = "extractive", f
     if a.get("abstained"):
         parts.append(abstention_html(a.get("reason") or "", queued))
     else:
+        if a.get("weak_basis"):  # read before the answer, not after it
+            parts.append(f'<div class="kb-weak" role="note">⚠ {esc(WEAK_BASIS_NOTE)}</div>')
         parts.append(f'<div class="kb-answer-text">{markers_html(a.get("answer", ""), prefix)}</div>')
-    if a.get("weak_basis") and not a.get("abstained"):
-        parts.append(f'<div class="kb-notice kb-weak">※ {esc(WEAK_BASIS_NOTE)}</div>')
     if a.get("premise_note"):
         parts.append(f'<div class="kb-notice kb-premise">※ {esc(a["premise_note"])}</div>')
     if a.get("notice_chat"):
