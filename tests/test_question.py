@@ -40,7 +40,7 @@ def test_topic(question: str, topic: str) -> None:
 @pytest.mark.parametrize(("question", "topic"), TOPICS)
 def test_the_chat_flag_uses_the_same_topic(question: str, topic: str) -> None:
     flagged = "topic_63_78" in evaluate(question, ChatSettings(flag_rules=("topic_63_78",)), abstained=False,
-                                        confidence=1.0)
+                                        weak_basis=False)
     assert flagged is (topic == "63_78")
 
 
