@@ -423,22 +423,23 @@ def test_the_cli_and_the_tab_record_events_with_one_form():
     assert set(CLI_EVENT_KINDS.values()) == set(FIELDS_BY_KIND)  # … and is a kind the tab offers
 
 
-def test_a_missing_event_field_is_named_the_same_way_on_both_surfaces(kb):
+def add_63_claim(kb) -> None:  # noqa: ANN001
+    """The office of :func:`setup_office` and claim 1: a 63条 claim of 60,000 yen on case A-0001, by cw1."""
     setup_office(kb)
     code, _, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025-04-10",
                       "--month", "2024-10=60000", "--assessed-on", "2025-04-15", "--due", "2025-05-30",
                       "--actor", "cw1")
     assert code == 0, err
+
+
+def test_a_missing_event_field_is_named_the_same_way_on_both_surfaces(kb):
+    add_63_claim(kb)
     code, _, err = kb("claims", "event", "1", "renewal", "--on", "2025-06-01", "--actor", "cw1")
     assert code == 1 and err.strip() == "エラー: 時効更新の理由を入力してください（--reason）"
 
 
 def test_succession_on_the_command_line_uses_the_event_form(kb):
-    setup_office(kb)
-    code, _, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025-04-10",
-                      "--month", "2024-10=60000", "--assessed-on", "2025-04-15", "--due", "2025-05-30",
-                      "--actor", "cw1")
-    assert code == 0, err
+    add_63_claim(kb)
     code, _, err = kb("claims", "event", "1", "succession", "--on", "2025-07-10", "--died-on", "2025-06-20",
                       "--actor", "cw1")
     assert code == 1 and err.strip() == "エラー: 相続人（氏名=続柄=相続分）を入力してください（--heir）"

@@ -1,10 +1,15 @@
-"""The per-question checks the blind and tuning sets share: ids, split, category and style, labels."""
+"""The checks the blind and tuning sets share: per question (ids, split, category and style, labels) and per set
+(the mix of topics and ways of asking, labels spread over the corpus)."""
 
+import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from kb_bot.evaluation.gold import CATEGORIES, STYLES, GoldItem
 
+MANY = math.inf
+"""No upper bound on a style's count (:func:`assert_mix`)."""
 CHOICES = re.compile(r"(ア|1|\(1\)).+(イ|2|\(2\))")
 """An exam-style question lists at least two choices."""
 
@@ -28,3 +33,29 @@ def assert_items_are_well_formed(items: Sequence[GoldItem], prefix: str, split: 
             assert CHOICES.search(i.question), i.id
         if i.style == "oos":
             assert not i.answerable, i.id
+
+
+def assert_mix(items: Sequence[GoldItem], *, min_per_category: int, styles: Mapping[str, tuple[int, float]],
+               unanswerable: tuple[float, float]) -> None:
+    """Every category (at least ``min_per_category`` each) and every way of asking (``styles``: inclusive bounds
+    per style), a share of unanswerable questions within ``unanswerable``, and false premises of both kinds: a
+    wrong number the books correct (answerable) and a thing that does not exist (unanswerable)."""
+    cats = Counter(i.category for i in items)
+    counts = Counter(i.style for i in items)
+    assert set(cats) == set(CATEGORIES) and min(cats.values()) >= min_per_category, cats
+    assert set(counts) == set(STYLES), counts
+    for style, (low, high) in styles.items():
+        assert low <= counts[style] <= high, (style, counts)
+    share = sum(not i.answerable for i in items) / len(items)
+    assert unanswerable[0] <= share <= unanswerable[1], share
+    false = [i for i in items if i.style == "false"]
+    assert sum(i.answerable for i in false) >= 5 and sum(not i.answerable for i in false) >= 5
+
+
+def assert_labels_spread(items: Sequence[GoldItem], needles: Sequence[str], min_labels: int) -> None:
+    """The gold labels reach every part of the corpus a needle names (prefix or part of a label), not only the
+    famous passages, and at least ``min_labels`` distinct labels."""
+    labels = {lab for i in items for lab in i.labels}
+    for needle in needles:
+        assert any(lab.startswith(needle) or needle in lab for lab in labels), needle
+    assert len(labels) >= min_labels, len(labels)
