@@ -67,6 +67,9 @@ REASONS = {
 }
 OTHER_TEAM = "取り込んだ人の班のケースではありません（その班のSVか管理者が取り込みます）"
 NOTICE_BASIS = "生活保護法第25条第2項（職権による保護の変更）"
+CONCURRENT_DRAFTS = (
+    "{file} の取込中に、別の取込が同じ人の下書きを作りました。何も取り込んでいません。もう一度実行してください"
+)
 
 
 class KaigoFileError(ClaimsError):
@@ -271,38 +274,11 @@ def _draft_kind(row: KaigoRow, previous: list[int], known: bool) -> str | None:
     return "ended" if row.method == "special" else "changed"
 
 
-def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) -> ImportResult:
-    """Check the whole file, then store the batch and its drafts (or return the batch already imported)."""
-    require_role(actor, Role.SV, Role.ADMIN)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    teams = _import_teams(session, actor)
-    earlier = list(session.scalars(select(KaigoBatch).where(KaigoBatch.file_sha256 == digest).order_by(KaigoBatch.id)))
-    covered: set[int] = set()
-    for b in earlier:
-        b_teams = _scope_teams(b.scope)
-        if b_teams is None:
-            return ImportResult(b, already_imported=True)
-        covered |= b_teams
-        if teams is not None and teams <= covered:
-            return ImportResult(b, already_imported=True)
-    rows = parse_file(data, path.name)
-
-    batch = KaigoBatch(
-        file_sha256=digest,
-        scope=OFFICE_SCOPE if teams is None else "team:" + ",".join(str(t) for t in sorted(teams - covered)),
-        file_name=path.name,
-        imported_by=actor.username,
-        row_count=len(rows),
-        approval_mode=cfg.kaigo_approval,
-        unmatched=[],
-    )
-    session.add(batch)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise ClaimsError(f"{path.name} は同じ範囲で同時に取り込まれました。もう一度実行すると取込済みと表示されます") from None
-    result = ImportResult(batch, already_imported=False, earlier=earlier)
+def _draft_rows(
+    session: Session, actor: User, batch: KaigoBatch, rows: list[KaigoRow], covered: set[int], result: ImportResult
+) -> list[dict[str, Any]]:
+    """Add the batch's drafts to ``result``, superseding the pending drafts they replace; the rows matched
+    to no case of ``actor``'s (their reasons) are returned."""
     unmatched: list[dict[str, Any]] = []
     for row in rows:
         case = session.scalar(select(Case).where(Case.case_number == row.case_number))
@@ -387,8 +363,46 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
         )
         session.add(draft)
         result.drafts.append(draft)
-    batch.unmatched = unmatched
-    session.flush()
+    return unmatched
+
+
+def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) -> ImportResult:
+    """Check the whole file, then store the batch and its drafts (or return the batch already imported)."""
+    require_role(actor, Role.SV, Role.ADMIN)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    teams = _import_teams(session, actor)
+    earlier = list(session.scalars(select(KaigoBatch).where(KaigoBatch.file_sha256 == digest).order_by(KaigoBatch.id)))
+    covered: set[int] = set()
+    for b in earlier:
+        b_teams = _scope_teams(b.scope)
+        if b_teams is None:
+            return ImportResult(b, already_imported=True)
+        covered |= b_teams
+        if teams is not None and teams <= covered:
+            return ImportResult(b, already_imported=True)
+    rows = parse_file(data, path.name)
+
+    batch = KaigoBatch(
+        file_sha256=digest,
+        scope=OFFICE_SCOPE if teams is None else "team:" + ",".join(str(t) for t in sorted(teams - covered)),
+        file_name=path.name,
+        imported_by=actor.username,
+        row_count=len(rows),
+        approval_mode=cfg.kaigo_approval,
+        unmatched=[],
+    )
+    session.add(batch)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ClaimsError(f"{path.name} は同じ範囲で同時に取り込まれました。もう一度実行すると取込済みと表示されます") from None
+    result = ImportResult(batch, already_imported=False, earlier=earlier)
+    try:
+        batch.unmatched = _draft_rows(session, actor, batch, rows, covered, result)
+        session.flush()
+    except IntegrityError:  # another import drafted for one of these persons meanwhile (one pending draft each)
+        raise ClaimsError(CONCURRENT_DRAFTS.format(file=path.name)) from None
     audit.record(
         session,
         actor.username,
@@ -402,7 +416,7 @@ def import_file(session: Session, actor: User, path: Path, cfg: ClaimsSettings) 
             "rows": len(rows),
             "drafts": len(result.drafts),
             "unchanged": result.unchanged,
-            "unmatched": len(unmatched),
+            "unmatched": len(batch.unmatched),
             "mode": batch.approval_mode,
         },
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb_bot.db import Base, BigId, UTCDateTime, utcnow
@@ -152,6 +152,12 @@ class KaigoDraft(Base):
     """A proposed change of one person's 介護保険料加算 for a fiscal year, decided per case."""
 
     __tablename__ = "kaigo_drafts"
+    __table_args__ = (
+        Index(  # one pending draft per person and year, even when two imports run at once (0006)
+            "uq_kaigo_drafts_one_pending", "case_id", "insured_number", "fiscal_year", unique=True,
+            sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("kaigo_batches.id"), index=True)

@@ -1,5 +1,6 @@
 """The office-wide premium file imported once per scope (an administrator: the office; an SV: their teams),
-the migration that brought the scope to existing batches, and the late-decision flag on the command line.
+one pending draft per person even when imports run at once, the migrations that brought the scope and that
+rule to existing data, and the late-decision flag on the command line.
 
 On SQLite and PostgreSQL (the ``session`` / ``db_url`` fixtures).
 """
@@ -146,9 +147,63 @@ def test_two_imports_of_one_file_for_one_scope_at_once(session, office, office_f
     assert session.scalar(select(func.count()).select_from(KaigoBatch)) == 1
 
 
+def test_an_sv_and_an_administrator_importing_at_once_leave_one_pending_draft_per_person(
+    session, office, office_file, engine
+):
+    """The administrator's import (the office) and sv1's (their team) run at once. Whichever way the database
+    orders them, each person of 保護1班 ends with one pending draft: the later import replaces the earlier
+    one's drafts or stops with nothing stored and a line saying to run it again."""
+    import_file(session, office.admin, office_file, office.cfg)  # flushed, not yet committed
+    errors: list[str] = []
+
+    def the_svs_import() -> None:
+        with Session(engine) as other:
+            try:
+                import_file(other, users.require_user(other, "sv1"), office_file, office.cfg)
+                other.commit()
+            except ClaimsError as e:
+                errors.append(str(e))
+
+    thread = threading.Thread(target=the_svs_import)
+    thread.start()
+    time.sleep(3)  # the SV's import has found no batch of the file and waits to write
+    session.commit()
+    thread.join(timeout=60)
+    session.expire_all()
+    pending = session.execute(
+        select(KaigoDraft.insured_number, func.count()).where(KaigoDraft.status == "pending")
+        .group_by(KaigoDraft.insured_number).order_by(KaigoDraft.insured_number)
+    ).all()
+    assert pending == [("0000000001", 1), ("0000000003", 1), ("0000000004", 1)]
+    batches = session.scalars(select(KaigoBatch.scope).order_by(KaigoBatch.id)).all()
+    if errors:  # PostgreSQL: the SV's drafts collide with the administrator's on the unique index
+        assert errors == ["premiums-office.csv の取込中に、別の取込が同じ人の下書きを作りました。何も取り込んでいません。"
+                          "もう一度実行してください"]
+        assert batches == ["office"]
+        assert import_file(session, office.sv1, office_file, office.cfg).already_imported  # the retry
+    else:  # SQLite: the SV's import waited for the lock, then saw the administrator's drafts and replaced them
+        assert batches == ["office", f"team:{office.cw1.team_id}"]
+
+
+def test_the_database_refuses_a_second_pending_draft_for_one_person_and_year(session, office, office_file):
+    [first, *_] = import_file(session, office.sv1, office_file, office.cfg).drafts
+    session.commit()
+    twin = KaigoDraft(**{c: getattr(first, c) for c in ("batch_id", "case_id", "row", "insured_number", "person_name",
+                                                         "fiscal_year", "collection", "kind", "amounts", "previous",
+                                                         "effective_month", "reason", "status")})
+    session.add(twin)
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    twin.status = "superseded"  # a replaced draft beside the pending one is what every re-import leaves
+    session.add(twin)
+    session.flush()
+
+
 def test_migration_gives_existing_batches_their_importers_scope(db_url, tmp_path, office_file):
-    """A database with batches from before 0005 (one by an SV, one by an administrator, with drafts):
-    the upgrade keeps every row, gives each batch a scope, and the other team can then import the file."""
+    """A database with batches from before 0005 (one by an SV, one by an administrator, each with a pending
+    draft for the same person): the upgrade keeps every row, gives each batch a scope, leaves the newer draft
+    pending and the older superseded (0006), and the other team can then import the file."""
     command.upgrade(alembic_config(db_url), "0002_claims")
     engine = make_engine(db_url)
     try:
@@ -199,6 +254,8 @@ def test_migration_gives_existing_batches_their_importers_scope(db_url, tmp_path
             assert s.scalars(select(KaigoDraft.batch_id).order_by(KaigoDraft.id)).all() == list(
                 s.scalars(select(KaigoBatch.id).order_by(KaigoBatch.id))
             )
+            # both batches drafted for the same person: the older draft is replaced by the newer one (0006)
+            assert s.scalars(select(KaigoDraft.status).order_by(KaigoDraft.id)).all() == ["superseded", "pending"]
             sv2 = users.require_user(s, "sv2")
             result = import_file(s, sv2, office_file, ClaimsSettings())
             assert not result.already_imported and cases_of(result) == ["B-0001"]
