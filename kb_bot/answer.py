@@ -17,7 +17,7 @@ from kb_bot.premise import premise_note
 from kb_bot.question import Question, analyse, topic_of
 from kb_bot.refs import find_refs, label_matches
 from kb_bot.search import Searcher, SearchResult
-from kb_bot.text import normalize, split_sentences
+from kb_bot.text import LIST_INTRO, normalize, split_sentences
 from kb_bot.tokenize import JapaneseTokenizer
 
 SAMPLE_NOTE = "この根拠は kb-bot 同梱のサンプル資料（チームが書いた要旨）で、公式の条文・通知ではありません"
@@ -118,8 +118,6 @@ _DANGLING = re.compile(r"^(?:この|その(?!他)|これ(?!に対し)|それ(?!�
 """A sentence opening that refers to something before it (「この徴収は」「前条の場合には」「一方、」「ただし、」)."""
 _POINTS_BACK = re.compile(r"[がは]これに(?:当た|あた|該当)")
 """A sentence listing examples of what the one before it defines (「…の給付などがこれに当たる。」)."""
-_POINTS_AHEAD = re.compile(r"次(?:の|に掲げる)[^。]*[。：:]$")
-"""A sentence introducing the list after it (「次に掲げる請求権については、責任を免れない。」)."""
 _ONLY_POINTS = re.compile(r"次の(?:[一二三四五六七八九十0-9]+つ|とおり)[^。、]{0,8}。$")
 """A sentence that says nothing but that a list follows (「主に次の二つである。」「次のとおり取り扱う。」)."""
 _ITEM = re.compile(r"^(?:(?:[一二三四五六七八九十]+|[アイウエオカキクケコ])[ 　]|[①-⑳・･●○])")
@@ -144,7 +142,7 @@ def standalone_sentences(text: str) -> list[str]:
         if _QUESTION.search(s) or not s.endswith(("。", ")", "）")):
             prev = ""  # the 問 of a Q&A restates the question; a heading is no answer
             continue
-        if _POINTS_AHEAD.search(s):
+        if LIST_INTRO.search(s):
             items = []
             while i < len(pieces) and _ITEM.match(pieces[i]):
                 items.append(pieces[i])

@@ -74,6 +74,16 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
+LIST_INTRO = re.compile(r"次(?:の|に掲げる)[^。]*[。：:]$")
+"""A sentence introducing the list after it (「次に掲げる請求権については、責任を免れない。」「主に次の二つである。」)."""
+
+
+def list_intro(text: str) -> str:
+    """The last sentence of ``text`` when it introduces a list that follows it, else ""."""
+    sentences = split_sentences(text)
+    return sentences[-1] if sentences and LIST_INTRO.search(sentences[-1]) else ""
+
+
 _NOT_LETTERS = re.compile(r"[\s\W_]+")
 
 

@@ -2,7 +2,9 @@
 
 Every numbered line opens a node one level below the nearest open node of a higher level; the lines
 that follow belong to it until the next numbered line. A node that has no children, or that carries
-text of its own before its first child, becomes a passage; its ancestors' lines are its headings.
+text of its own before its first child, becomes a passage; its ancestors' lines are its headings, and so is
+the sentence of its parent that introduces the list it belongs to (「…次のいずれかに当たるときに…。」), so
+that an item (「ア 受領拒否：…」) keeps its context in the index.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ingest.loaders.line import Line
 from ingest.segment.split import make_passages
 from ingest.structure import CHAPTER, IGNORED_HEADING, OUTLINE_LEVELS
 from kb_bot.passage import DocumentMeta, Passage
+from kb_bot.text import list_intro
 
 
 @dataclass
@@ -68,14 +71,17 @@ def parse_outline(lines: list[Line]) -> tuple[list[Line], list[Node]]:
         while stack and stack[-1].level >= level:
             stack.pop()
         parent = stack[-1] if stack else None
+        headings: tuple[str, ...] = ()
         if parent is not None:
             parent.has_children = True
+            lead = list_intro("\n".join(parent.body))
+            headings = (*parent.headings, parent.heading, *((lead,) if lead else ()))
         node = Node(
             level=level,
             path=(parent.path if parent else ()) + (piece,),
             heading=line.text,
             first=rest,
-            headings=(parent.headings + (parent.heading,)) if parent else (),
+            headings=headings,
             page=line.page,
         )
         nodes.append(node)

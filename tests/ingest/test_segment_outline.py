@@ -191,6 +191,29 @@ def test_notice_label_uses_the_manifest_short_title_date_and_number() -> None:
     assert labels[2] == "費用返還及び費用徴収決定の取扱い (平成24年7月23日 社援保発0723第1号) 2-(1)"
 
 
+def test_list_items_carry_the_sentence_that_introduces_them() -> None:
+    """An item (ア, イ) is a passage of its own; the parent's sentence introducing the list is among its headings
+    (indexed with it), while a parent whose text introduces nothing adds no heading."""
+    text = (
+        "遺留金の取扱いについて\n"
+        "１　弁済供託\n"
+        "（１）　供託ができる場合\n"
+        "弁済供託は、債務者が次のいずれかに当たるときに、弁済の目的物を供託所に預けて債務を免れる制度である。\n"
+        "ア　受領拒否：債権者が受け取りを拒んだとき。\n"
+        "イ　債権者不確知：債権者が誰か分からないとき。\n"
+        "（２）　供託の手続\n"
+        "供託書は供託所に出す。\n"
+        "ア　金銭の場合：現金を納める。\n"
+    )
+    meta = DocumentMeta("notices/kyoutaku.md", "notices", "notice", "遺留金の取扱いについて")
+    by_label = {p.label.rsplit(" ", 1)[-1]: p for p in segment(lines(text), meta)}
+    intro = "弁済供託は、債務者が次のいずれかに当たるときに、弁済の目的物を供託所に預けて債務を免れる制度である。"
+    assert by_label["1-(1)-ア"].headings == ("1 弁済供託", "(1) 供託ができる場合", intro)
+    assert by_label["1-(1)-イ"].headings == ("1 弁済供託", "(1) 供託ができる場合", intro)
+    assert by_label["1-(1)"].text == "供託ができる場合\n" + intro  # the parent keeps its own text
+    assert by_label["1-(2)-ア"].headings == ("1 弁済供託", "(2) 供託の手続")
+
+
 def test_notice_without_numbering_is_one_passage_labelled_by_the_notice() -> None:
     text = "事務連絡\n令和5年3月31日\n介護保険料の納付について\n介護保険料の納付の確認を徹底されたい。"
     meta = DocumentMeta("notices/r5.md", "notices", "notice", "介護保険料の納付について")
