@@ -120,8 +120,8 @@ _POINTS_BACK = re.compile(r"[がは]これに(?:当た|あた|該当)")
 """A sentence listing examples of what the one before it defines (「…の給付などがこれに当たる。」)."""
 _ONLY_POINTS = re.compile(r"次の(?:[一二三四五六七八九十0-9]+つ|とおり)[^。、]{0,8}。$")
 """A sentence that says nothing but that a list follows (「主に次の二つである。」「次のとおり取り扱う。」)."""
-_ITEM = re.compile(r"^(?:(?:[一二三四五六七八九十]+|[アイウエオカキクケコ])[ 　]|[①-⑳・･●○])")
-"""A list item (「一 租税等の請求権」「ア 過誤納金の還付：…」「・…場合。」), numbered headings (1) left out."""
+_ITEM = re.compile(r"^(?:(?:[一二三四五六七八九十]+|[アイウエオカキクケコ])[ 　]|\d{1,2}\)|[・･●○])")
+"""A list item (「一 租税等の請求権」「ア 過誤納金の還付：…」「1)…」 (①), 「・…場合。」), numbered headings (1) left out."""
 _LEAD = re.compile(r"^(?:[(（]?答[)）]?\s+|[(（]答[)）]\s*|【[^】]{1,8}】\s*|[・･●○◆■□]\s*)")
 
 
@@ -192,7 +192,7 @@ def compose(result: SearchResult, tokenizer: JapaneseTokenizer, max_sentences: i
     q = result.analysed or analyse(result.question, tokenizer.analyze)
     weights = {t: result.term_weights.get(t, 1.0) for t in set(q.unigrams)}
     total = sum(weights.values()) or 1.0
-    subject = [r.key for r in q.refs] if q.ref_share >= 0.5 else []
+    subject = result.refs if q.ref_share >= 0.5 else []
     scored = []
     lead: set[int] = set()  # passages whose best sentence is quoted anyway: the top one, those of the refs asked
     for c in citations:

@@ -8,6 +8,7 @@ A reference's ``key`` has the same form as a passage label, so 「63条」 in a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb_bot.text import normalize
@@ -58,12 +59,25 @@ _NOTICE_NUMBER = re.compile(r"(?:日付け?)?(?P<no>[\u4e00-\u9fff々]{1,6}発\s
 _LAYER = {"次官通知": "次", "局長通知": "局", "課長通知": "課", "次": "次", "局": "局", "課": "課"}
 
 
+_CONTEXT_LAW = re.compile("|".join(sorted((n for n, law in LAW_ALIASES.items() if law != DEFAULT_LAW and n != "規則"),
+                                           key=len, reverse=True)))
+"""A law other than 生活保護法 named in a question (「規則」 alone is too common a word to count)."""
+
+
 @dataclass(frozen=True)
 class Ref:
     key: str
     """Label form: 生活保護法 第63条 / 問13-21 / 局第8-3-(2)-ア / 課第8-40 / 社援保発0723第1号."""
     span: tuple[int, int]
     """Where it was found in the normalised question."""
+    in_context: str = ""
+    """For an article written without its law after another law was named (「地方自治法施行令の…。1 第171条の6」):
+    the key under that law. :func:`resolve` uses it when the index holds no such article of 生活保護法."""
+
+
+def resolve(ref: Ref, found: Callable[[str], bool]) -> str:
+    """``ref``'s key, or its key under the law named before it when ``found`` (the index) knows only that one."""
+    return ref.in_context if ref.in_context and not found(ref.key) and found(ref.in_context) else ref.key
 
 
 def find_refs(question: str) -> list[Ref]:
@@ -72,12 +86,12 @@ def find_refs(question: str) -> list[Ref]:
     found: list[Ref] = []
     taken: list[tuple[int, int]] = []
 
-    def add(key: str, span: tuple[int, int]) -> None:
+    def add(key: str, span: tuple[int, int], in_context: str = "") -> None:
         if any(s < span[1] and span[0] < e for s, e in taken):
             return
         taken.append(span)
         if key not in {r.key for r in found}:
-            found.append(Ref(key, span))
+            found.append(Ref(key, span, in_context))
 
     for m in _NOTICE_NUMBER.finditer(q):
         add(re.sub(r"\s+", "", m["no"]), m.span("no"))
@@ -98,12 +112,11 @@ def find_refs(question: str) -> list[Ref]:
             continue  # a bare number (金額, 年数) is not a reference
         if not has_jo and law_word != "法":
             continue  # 「法78」 is a CW's shorthand; 「破産法1」 is not
-        key = f"{LAW_ALIASES[law_word] if law_word else DEFAULT_LAW} 第{m['art']}条"
-        if m["sub"]:
-            key += f"の{m['sub']}"
-        if m["para"]:
-            key += f"第{m['para']}項"
-        add(key, m.span())
+        article = f"第{m['art']}条" + (f"の{m['sub']}" if m["sub"] else "") + (f"第{m['para']}項" if m["para"] else "")
+        named_before = None if law_word else max(_CONTEXT_LAW.finditer(q, 0, m.start()), key=re.Match.start,
+                                                 default=None)
+        add(f"{LAW_ALIASES[law_word] if law_word else DEFAULT_LAW} {article}", m.span(),
+            f"{LAW_ALIASES[named_before.group(0)]} {article}" if named_before else "")
     found.sort(key=lambda r: r.span)
     return found
 

@@ -20,6 +20,7 @@ from kb_bot.index import Ranking
 from kb_bot.index.lexical import CHAR_WEIGHT, top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
+from kb_bot.refs import resolve
 from kb_bot.question import Question, analyse, missing_phrase_share, states_asked_number
 from kb_bot.settings import Settings
 from kb_bot.text import normalize
@@ -165,7 +166,8 @@ class Searcher:
         matched_refs: set[str] = set()
         by_ref: dict[str, list[int]] = {}
         lex_top = float(lex_all.max()) or 1.0
-        for r in q.ref_keys:
+        ref_keys = [resolve(r, lambda key: bool(v.positions_for_ref(key))) for r in q.refs]
+        for r in ref_keys:
             positions = v.positions_for_ref(r)
             if positions:
                 matched_refs.add(r)
@@ -216,7 +218,7 @@ class Searcher:
         reason = ""
         # A reference the index lacks: when nothing the question cites is found, or when the index holds the
         # series it numbers (「問13-72では…」 beside 問13-1…42), the question rests on something not in the books.
-        missing_refs = [r for r in q.ref_keys if r not in matched_refs]
+        missing_refs = [r for r in ref_keys if r not in matched_refs]
         if missing_refs and (not matched_refs or any(v.holds_series_of(r) for r in missing_refs)):
             reason = f"質問にある {'、'.join(missing_refs)} は取り込まれた資料にありません（番号を確かめてください）"
             confidence = 0.0
@@ -231,7 +233,7 @@ class Searcher:
         caution = (model.caution if model.caution is not None else threshold) if caution is None else caution
         sample = any(v.docs[h.passage.source].meta.sample for h in hits)
         return SearchResult(q.text, hits, round(confidence, 4), abstained, reason, mode,
-                            v.corpus_version(as_of), as_of, q.ref_keys, notice, list(q.unigrams), sample,
+                            v.corpus_version(as_of), as_of, ref_keys, notice, list(q.unigrams), sample,
                             {f: round(x, 4) for f, x in signals.items()}, q,
                             {t: v.lexical.idf.get(t, v.lexical.unknown_idf) for t in set(q.terms)}, missing_refs,
                             not abstained and confidence < caution)

@@ -38,11 +38,17 @@ def kanji_to_int(s: str) -> int:
     return total + digit
 
 
+_CIRCLED = re.compile("[\u2460-\u2473]")
+"""①…⑳: list markers, which NFKC would turn into bare digits glued to what follows (「③78条の2」 → 378条の2)."""
+
+
 def normalize(text: str) -> str:
-    """NFKC, unified dashes between digits, and kanji numerals in references as Arabic digits.
+    """NFKC, circled numbers as 「1)」, unified dashes between digits, and kanji numerals in references as Arabic
+    digits.
 
     Line breaks are kept (segmenters rely on them); runs of spaces inside a line are collapsed.
     """
+    text = _CIRCLED.sub(lambda m: f"{ord(m.group(0)) - 0x245F})", text)
     text = unicodedata.normalize("NFKC", text)
     text = _DASH_BETWEEN_DIGITS.sub("-", text)
     text = _KANJI_REF.sub(lambda m: f"第{kanji_to_int(m.group(1))}", text)

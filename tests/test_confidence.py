@@ -163,6 +163,25 @@ def test_search_confidence_with_a_matched_reference(indexed) -> None:  # noqa: A
     assert passing.missing_refs == [] and "取り込まれた資料" not in passing.reason
 
 
+def test_an_article_of_the_law_named_earlier_is_found_not_reported_missing(settings, tmp_path) -> None:  # noqa: ANN001
+    from ingest.pipeline import ingest
+    from tests.fixtures.core import MINI_CORPUS, write_corpus
+
+    rei = {
+        "notices/manifest.toml": 'collection = "notices"\n[[document]]\nfile = "rei.md"\nkind = "law"\n'
+                                 'title = "地方自治法施行令"\n',
+        "notices/rei.md": "## 地方自治法施行令\n### 第171条の6（履行延期の特約）\n"
+                          "債務者が無資力に近いときは、履行期限を延長する特約をすることができる。\n",
+    }
+    ingest(write_corpus(tmp_path / "src", {**MINI_CORPUS, **rei}), settings, progress=False)
+    s = Searcher(settings)
+    r = s.search("地方自治法施行令の債権管理の条文のうち、第171条の6は何を定めているか")
+    assert r.refs == ["地方自治法施行令 第171条の6"] and r.missing_refs == [] and not r.abstained
+    assert r.hits[0].passage.label == "地方自治法施行令 第171条の6"
+    # 生活保護法 holds 第63条: named after 地方自治法施行令, it is still 生活保護法's
+    assert s.search("地方自治法施行令とは別に、63条の返還額はどう決める").refs == ["生活保護法 第63条"]
+
+
 def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confidence(indexed) -> None:  # noqa: ANN001
     s = Searcher(indexed)
     stated = s.search("不正受給の徴収金に加算する割合は何割？")  # 第78条 states 百分の四十

@@ -1,6 +1,6 @@
 import pytest
 
-from kb_bot.refs import find_refs, label_matches
+from kb_bot.refs import find_refs, label_matches, resolve
 from kb_bot.text import kanji_to_int, normalize, split_sentences
 
 
@@ -77,9 +77,38 @@ def test_a_full_stop_inside_brackets_does_not_end_the_sentence():
     ("20・30代の世帯", []),
     ("令和6・7年度", []),
     ("問13-5と13-6", ["問13-5"]),
+    # a circled list marker is no digit of the article after it
+    ("①78の余地は？③78条の2の天引きは？", ["生活保護法 第78条の2"]),
+    ("②63条の返還", ["生活保護法 第63条"]),
 ])
 def test_find_refs(question, keys):
     assert [r.key for r in find_refs(question)] == keys
+
+
+def test_circled_numbers_stay_list_markers():
+    assert normalize("①収入 ⑳支出") == "1)収入 20)支出"
+
+
+@pytest.mark.parametrize(("question", "in_context"), [
+    # an article without its law, after another law was named: that law's article is the alternative
+    ("地方自治法施行令の条文として正しいものは。1 第171条の6 2 第171条の7",
+     ["地方自治法施行令 第171条の6", "地方自治法施行令 第171条の7"]),
+    ("民法の規定と違って、63条では", ["民法 第63条"]),
+    ("63条のあとで民法に触れる", [""]),  # named only after the article
+    ("市の規則では、63条の", [""]),  # 「規則」 alone names no law
+    ("破産法第253条の非免責債権", [""]),  # the law is written with the article
+])
+def test_an_article_written_after_another_law_remembers_it(question, in_context):
+    refs = find_refs(question)
+    assert [r.in_context for r in refs] == in_context
+    assert all(r.key.startswith(("生活保護法 ", "破産法 ")) for r in refs)  # the key itself is unchanged
+
+
+def test_resolve_takes_the_law_in_context_only_when_the_index_lacks_the_article():
+    [ref] = find_refs("民法の規定と違って、63条では")
+    assert resolve(ref, {"生活保護法 第63条", "民法 第63条"}.__contains__) == "生活保護法 第63条"
+    assert resolve(ref, {"民法 第63条"}.__contains__) == "民法 第63条"
+    assert resolve(ref, set().__contains__) == "生活保護法 第63条"  # neither: the missing key is reported
 
 
 @pytest.mark.parametrize(("key", "label", "expected"), [

@@ -1,0 +1,80 @@
+"""The third tuning set (eval/gold6-dev.jsonl, six blind writers): schema, dev-only, the mix, new questions, labels
+spread over the corpus (that every label names a passage is checked in test_gold_labels.py)."""
+
+import re
+from collections import Counter
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from kb_bot.evaluation.gold import GoldItem, load_gold
+from tests.eval.gold_shape import MANY, assert_items_are_well_formed, assert_labels_spread, assert_mix
+
+REPO = Path(__file__).resolve().parents[2]
+GOLD6 = REPO / "eval" / "gold6-dev.jsonl"
+OTHERS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl", "gold4-dev.jsonl", "gold5-blind.jsonl")
+OLD_CLAIMS_NOTICE = "返還金等の債権管理事務 (平成31年3月29日 サンプル市福第201号)"
+
+
+def items() -> list[GoldItem]:
+    return load_gold(GOLD6).items
+
+
+def test_gold6_schema_ids_and_split():
+    its = items()  # load_gold checks the schema (fields, types, labels vs answerable) and unique ids
+    assert len(its) == 200
+    assert_items_are_well_formed(its, "g6", "dev")
+    assert all(8 <= len(i.question) <= 300 for i in its)
+
+
+def test_gold6_mix_of_topics_and_ways_of_asking():
+    its = items()
+    assert_mix(its, min_per_category=22, unanswerable=(0.24, 0.26),
+               styles={"cw": (90, 105), "case": (30, MANY), "short": (15, MANY), "exam": (8, MANY),
+                       "false": (14, MANY), "oos": (20, MANY)})
+    cats = Counter(i.category for i in its)
+    assert cats["63_78"] >= 30 and cats["jiritsu"] >= 22 and cats["claims"] >= 35, cats
+    assert cats["kaigo_shinkoku"] >= 25 and cats["other"] >= 30 and 48 <= cats["unanswerable"] <= 52, cats
+    false = [i for i in its if i.style == "false"]
+    assert sum(i.answerable for i in false) >= 7 and sum(not i.answerable for i in false) >= 7
+    # spread over the whole corpus: the law and its rules, the three layers of 実施要領, the 問答集 chapters, the
+    # other laws and every notice of the sample corpus
+    assert_labels_spread(its, ("生活保護法 ", "生活保護法施行規則", "次第", "局第", "課第", "問1-", "問3-", "問5-", "問7-",
+                               "問8-", "問11-", "問13-", "国税徴収法", "地方自治法 ", "地方自治法施行令", "民法", "破産法",
+                               "介護保険法", "年金時効特例法", "課税調査の徹底", "費用返還及び費用徴収決定の取扱い",
+                               "法第77条の2及び第78条の2の事務取扱", "遺留金の処分及び弁済供託",
+                               "介護保険料加算の認定及び保険者との連絡", "サンプル市福第201号", "サンプル市福第305号"), 250)
+
+
+def test_gold6_uses_the_claims_notice_in_force_where_the_two_differ():
+    """催告 (3) and 分納の不履行 (4-(3)) changed in 2024: only the 令和6年 notice answers them."""
+    changed = {f"{OLD_CLAIMS_NOTICE} {s}" for s in ("3-(1)", "3-(2)", "4-(3)")}
+    assert [i.id for i in items() if changed & set(i.labels)] == []
+
+
+def _norm(q: str) -> str:
+    return re.sub(r"[\s、。，．,.？?！!「」『』（）()・〜~ー―-]", "", q)
+
+
+def test_gold6_questions_are_new():
+    """No question repeats (or nearly repeats) one of the other five sets; only our own ids are reported."""
+    others = {_norm(i.question) for name in OTHERS for i in load_gold(REPO / "eval" / name).items}
+    its = items()
+    assert len({_norm(i.question) for i in its}) == len(its)
+    same = [i.id for i in its if _norm(i.question) in others]
+    assert same == []
+    near = []
+    for i in its:
+        mine = _norm(i.question)
+        for other in others:
+            m = SequenceMatcher(None, mine, other, autojunk=False)
+            if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8:
+                near.append(i.id)
+                break
+    assert near == []
+
+
+def test_default_eval_measures_the_third_tuning_set_except_on_test():
+    from kb_bot.commands.evaluate import default_sets
+
+    assert "gold6-dev" in [s.key for s in default_sets("dev")]
+    assert "gold6-dev" not in [s.key for s in default_sets("test")]
