@@ -11,7 +11,7 @@ from kb_bot.claims.kaigo import KaigoFileError, import_file
 from kb_bot.claims.models import Claim, ClaimEvent, KaigoBatch
 from kb_bot.claims.money import MAX_YEN, parse_yen
 from kb_bot.claims.forms import parse_deductions, parse_months
-from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
+from test_claims_cli import setup_office
 from test_claims_kaigo import NORMAL, row, write
 
 HUGE = str(10**23)

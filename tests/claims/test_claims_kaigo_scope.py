@@ -23,7 +23,7 @@ from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.kaigo import decide, import_file, late_change_notice, list_drafts
 from kb_bot.claims.models import KaigoBatch, KaigoDraft
 from kb_bot.db import alembic_config, make_engine, migrate, session_scope
-from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
+from test_claims_cli import setup_office
 from test_claims_kaigo import row, write
 
 D = dt.date
