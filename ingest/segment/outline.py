@@ -75,7 +75,7 @@ def parse_outline(lines: list[Line]) -> tuple[list[Line], list[Node]]:
             path=(parent.path if parent else ()) + (piece,),
             heading=line.text,
             first=rest,
-            headings=(parent.headings + (parent.heading,)) if parent else (),
+            headings=(*parent.headings, parent.heading) if parent else (),
             page=line.page,
         )
         nodes.append(node)
@@ -92,8 +92,7 @@ def outline_passages(
     """
     out: list[Passage] = []
     for node in nodes:
-        if node.has_children or node.level == 0:
-            if not node.body:
-                continue
+        if (node.has_children or node.level == 0) and not node.body:
+            continue
         out.extend(make_passages(meta, label(node.path), node.text, headings=node.headings, page=node.page))
     return out

@@ -406,7 +406,7 @@ def test_the_cli_and_the_tab_record_events_with_one_form():
     assert set(CLI_EVENT_KINDS.values()) == set(FIELDS_BY_KIND)  # … and is a kind the tab offers
 
 
-def add_63_claim(kb) -> None:  # noqa: ANN001
+def add_63_claim(kb) -> None:
     """The office of :func:`setup_office` and claim 1: a 63条 claim of 60,000 yen on case A-0001, by cw1."""
     setup_office(kb)
     code, _, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025-04-10",

@@ -238,8 +238,8 @@ def test_kaigo_decide_prints_the_late_decision_flag(kb, tmp_path):
     code, out, _ = kb("kaigo", "decide", "1", "--actor", "cw1", "--on", "2025-08-20")
     assert code == 0 and out.splitlines() == [
         "下書き 1（ケース A-0001・加算の新規計上）を承認しました（決定日 2025-08-20）",
-        "  注意: 下書き 1（ケース A-0001）: 2025-04〜2025-06 の 2 か月分は決定日より前の月の変更です。"
-        "増額 計 12,000円 は追加支給が必要です",
+        ("  注意: 下書き 1（ケース A-0001）: 2025-04〜2025-06 の 2 か月分は決定日より前の月の変更です。"
+         "増額 計 12,000円 は追加支給が必要です"),
     ]
     # the insurer lowers the premium; decided in its first month there is nothing to flag
     path.write_text(PREMIUMS.replace("6000", "5000"), encoding="utf-8")
