@@ -21,8 +21,10 @@ install: $(BIN)/kb-bot
 run: install
 	$(BIN)/kb-bot serve --demo --port $(PORT)
 
-## Run the whole test suite (PostgreSQL and browser tests included where the machine has them).
+## Lint with ruff (rules in pyproject.toml), then run the whole test suite (PostgreSQL and browser tests
+## included where the machine has them).
 test: install system-deps
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 # Debian's headless Chromium and a Japanese font for the browser tests' screenshots; skipped when already

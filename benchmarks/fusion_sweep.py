@@ -70,7 +70,7 @@ def dense_unit_table(v: IndexVersion, embedder: Embedder, golds: dict[str, list[
         queries = [embedder.embed_query(i.question) for i in answerable]
         for unit, score in scorers.items():
             rels = []
-            for item, q in zip(answerable, queries):
+            for item, q in zip(answerable, queries, strict=True):
                 order = np.argsort(-score(q))[:10]
                 rels.append(M.relevance([labels[j] for j in order], item.labels))
             lines.append(f"| {name} ({len(answerable)}) | {unit} | {np.mean([M.recall_at(r, 1) for r in rels]):.3f} "

@@ -42,7 +42,7 @@ QUESTIONS = ["63条と78条の違いは", "自立更生費で冷蔵庫を買っ�
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def settings_for(home: Path, model: str = "none"):

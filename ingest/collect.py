@@ -226,7 +226,7 @@ def collect(
         real_paths[real] = job.source
         try:
             result = _ingest(job, collection, max_file_bytes)
-        except Exception as e:  # one unreadable file must not stop a whole ingest
+        except Exception as e:  # noqa: BLE001 - one unreadable file must not stop a whole ingest
             detail = " ".join(f"{type(e).__name__}: {e}".split())
             result = SkippedFile(str(job.path), f"読み込み中に予期しないエラーが発生しました（{detail}）。ファイルを確認してください")
         if isinstance(result, SkippedFile):

@@ -69,10 +69,10 @@ class ChangeReport:
     def to_text(self) -> str:
         lines = [
             f"索引の版 {self.version}: 文書 {self.documents} 件、パッセージ {self.passages} 件（検索方式: {self.retrieval_mode}）",
-            f"文書: 追加 {len(self.added_docs)} / 変更 {len(self.changed_docs)} / 削除 {len(self.removed_docs)}"
-            f" / 変更なし {self.unchanged_docs}",
-            f"パッセージ: 追加 {len(self.added_passages)} / 変更 {len(self.changed_passages)}"
-            f" / 削除 {len(self.removed_passages)}",
+            (f"文書: 追加 {len(self.added_docs)} / 変更 {len(self.changed_docs)} / 削除 {len(self.removed_docs)}"
+             f" / 変更なし {self.unchanged_docs}"),
+            (f"パッセージ: 追加 {len(self.added_passages)} / 変更 {len(self.changed_passages)}"
+             f" / 削除 {len(self.removed_passages)}"),
         ]
         for title, labels in (("追加", self.added_passages), ("変更", self.changed_passages),
                               ("削除", self.removed_passages)):

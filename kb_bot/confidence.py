@@ -103,7 +103,7 @@ class ConfidenceModel:
 
     def predict(self, signals: Mapping[str, float]) -> float:
         z = self.intercept + sum(c * (feature(signals, f) - m) / s
-                                 for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
+                                 for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True))
         ceiling = WEAK_CEILING if weak_signal(signals) else CEILING
         return min(ceiling, 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
 

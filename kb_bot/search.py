@@ -20,8 +20,8 @@ from kb_bot.index import Ranking
 from kb_bot.index.lexical import CHAR_WEIGHT, top_k
 from kb_bot.index.store import IndexStore, IndexUnavailable, IndexVersion, in_force, today
 from kb_bot.passage import Passage
-from kb_bot.refs import resolve
 from kb_bot.question import Question, analyse, missing_phrase_share, states_asked_number
+from kb_bot.refs import resolve
 from kb_bot.settings import Settings
 from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig

@@ -81,7 +81,7 @@ def test_which_questions_get_the_books_words(tokenizer: JapaneseTokenizer, quest
 
 
 @pytest.fixture
-def searcher(home: Path, tmp_path: Path, settings) -> Searcher:  # noqa: ANN001
+def searcher(home: Path, tmp_path: Path, settings) -> Searcher:
     from ingest.pipeline import ingest
 
     ingest(write_corpus(tmp_path / "src", CORPUS), settings, progress=False)

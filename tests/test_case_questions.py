@@ -59,7 +59,7 @@ def test_search_terms_hold_each_word_once_and_the_asked_point_twice(tokenizer: J
     assert short.focus_terms == () and short.search_terms == list(dict.fromkeys(short.terms))
 
 
-def test_a_case_question_finds_the_article_on_its_asked_point(home: Path, tmp_path: Path, settings) -> None:  # noqa: ANN001
+def test_a_case_question_finds_the_article_on_its_asked_point(home: Path, tmp_path: Path, settings) -> None:
     from ingest.pipeline import ingest
 
     ingest(write_corpus(tmp_path / "src", CORPUS), settings, progress=False)

@@ -23,8 +23,9 @@ from kb_bot.errors import UserError
 from kb_bot.evaluation.calibrate import caution, choose_caution, fit, fit_model
 from kb_bot.search import Searcher
 
+
 @pytest.fixture
-def indexed(settings, mini_corpus):  # noqa: ANN001, ANN201 - the mini corpus indexed under a temporary home
+def indexed(settings, mini_corpus):  # the mini corpus indexed under a temporary home
     from ingest.pipeline import ingest
 
     ingest(mini_corpus, settings, progress=False)
@@ -96,7 +97,7 @@ def test_a_weak_key_signal_caps_the_confidence(weak: dict) -> None:
 
 def test_reference_coefficients_are_fitted_non_negative() -> None:
     m = fit_model(rows(), "lexical")
-    coef = dict(zip(m.features, m.coef))
+    coef = dict(zip(m.features, m.coef, strict=True))
     assert coef["ref_matched"] >= 0 and coef["ref_subject"] >= 0
     assert coef["log_coverage"] > 0
 
@@ -147,7 +148,7 @@ def test_a_missing_model_file_says_how_to_make_one(tmp_path: Path) -> None:
     assert isinstance(e.value, UserError)
 
 
-def test_search_confidence_with_a_matched_reference(indexed) -> None:  # noqa: ANN001
+def test_search_confidence_with_a_matched_reference(indexed) -> None:
     s = Searcher(indexed)
     named = s.search("63条と78条の違いは")
     assert named.signals["ref_matched"] == 1.0 and named.signals["ref_subject"] == 1.0
@@ -163,7 +164,7 @@ def test_search_confidence_with_a_matched_reference(indexed) -> None:  # noqa: A
     assert passing.missing_refs == [] and "取り込まれた資料" not in passing.reason
 
 
-def test_an_article_of_the_law_named_earlier_is_found_not_reported_missing(settings, tmp_path) -> None:  # noqa: ANN001
+def test_an_article_of_the_law_named_earlier_is_found_not_reported_missing(settings, tmp_path) -> None:
     from ingest.pipeline import ingest
     from tests.fixtures.core import MINI_CORPUS, write_corpus
 
@@ -182,7 +183,7 @@ def test_an_article_of_the_law_named_earlier_is_found_not_reported_missing(setti
     assert s.search("地方自治法施行令とは別に、63条の返還額はどう決める").refs == ["生活保護法 第63条"]
 
 
-def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confidence(indexed) -> None:  # noqa: ANN001
+def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confidence(indexed) -> None:
     s = Searcher(indexed)
     stated = s.search("不正受給の徴収金に加算する割合は何割？")  # 第78条 states 百分の四十
     assert stated.hits[0].passage.label == "生活保護法 第78条"
@@ -195,7 +196,7 @@ def test_a_question_asking_for_a_number_the_passages_do_not_state_lowers_confide
         assert m.predict(unstated.signals) < m.predict({**unstated.signals, "asked_number_missing": 0.0})
 
 
-def test_noun_phrases_the_passages_lack_count_against_the_answer(indexed) -> None:  # noqa: ANN001
+def test_noun_phrases_the_passages_lack_count_against_the_answer(indexed) -> None:
     s = Searcher(indexed)
     held = s.search("保護金品に相当する額の範囲")
     assert held.signals["phrase_missing"] == 0.0
@@ -225,7 +226,7 @@ GOLD = [
 ]
 
 
-def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_path: Path) -> None:  # noqa: ANN001
+def test_fit_confidence_saves_what_it_was_fitted_on(settings, mini_corpus, tmp_path: Path) -> None:
     from kb_bot.evaluation.calibrate import Source, fit_confidence, markdown
     from kb_bot.evaluation.gold import load_gold
 

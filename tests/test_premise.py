@@ -36,7 +36,7 @@ def test_premise_note(question: str, passage: str, note: str) -> None:
         assert got.startswith("質問の") and "確認してください" in got
 
 
-def test_the_answer_names_a_contradicted_number(indexed) -> None:  # noqa: ANN001
+def test_the_answer_names_a_contradicted_number(indexed) -> None:
     s = Searcher(dataclasses.replace(indexed, abstain_threshold=0.0))  # about the note, not the confidence
     wrong = answer_question(s, "不正受給の徴収金の上乗せは徴収額の100分の50までですよね？", mode="lexical")
     assert not wrong.abstained
@@ -47,7 +47,7 @@ def test_the_answer_names_a_contradicted_number(indexed) -> None:  # noqa: ANN00
 
 
 @pytest.fixture
-def indexed(settings, mini_corpus):  # noqa: ANN001, ANN201 - the mini corpus indexed under a temporary home
+def indexed(settings, mini_corpus):  # the mini corpus indexed under a temporary home
     from ingest.pipeline import ingest
 
     ingest(mini_corpus, settings, progress=False)

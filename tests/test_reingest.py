@@ -106,7 +106,7 @@ def test_tokens_are_remade_when_the_analysis_changed_since_the_index_was_built(s
     ingest(*mini_corpus)
     assert last_report(capsys)["unchanged_docs"] == 2 and retokenized[-1] == len(current(settings).passages)
     version = current(settings)
-    [row] = [t for p, t in zip(version.passages, version.tokens) if p.label == "問13-5"]
+    [row] = [t for p, t in zip(version.passages, version.tokens, strict=True) if p.label == "問13-5"]
     assert "冷凍" in row
     assert main(["doctor"]) == 0
     assert "語の解析: 索引の作成時と同じ" in capsys.readouterr().out

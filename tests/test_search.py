@@ -30,11 +30,11 @@ def ingested(home, mini_corpus, capsys):
 
 def test_ask_json_contract_and_article_labels(ingested, capsys):
     [a] = ask_json(capsys, "63条と78条の違いは")
-    assert CONTRACT <= a.keys()
+    assert a.keys() >= CONTRACT
     assert a["disclaimer"] == DISCLAIMER
     assert a["retrieval_mode"] == "lexical"
     assert not a["abstained"]
-    assert all(CITATION <= c.keys() for c in a["citations"])
+    assert all(c.keys() >= CITATION for c in a["citations"])
     top2 = {c["label"] for c in a["citations"][:2]}
     assert top2 == {"生活保護法 第63条", "生活保護法 第78条"}
     assert "[1]" in a["answer"] or "[2]" in a["answer"]
@@ -129,7 +129,7 @@ def test_dense_path_with_a_tiny_local_model(home, mini_corpus, tiny_model, capsy
     assert {c["label"] for c in a["citations"][:2]} == {"生活保護法 第63条", "生活保護法 第78条"}
 
 
-def test_an_answer_under_the_caution_bound_says_its_basis_is_weak(ingested, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_an_answer_under_the_caution_bound_says_its_basis_is_weak(ingested, capsys, monkeypatch) -> None:
     from kb_bot.answer import WEAK_BASIS_NOTE
 
     monkeypatch.setenv("KB_BOT_CAUTION_THRESHOLD", "0.995")  # every answer falls under it

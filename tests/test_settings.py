@@ -18,7 +18,7 @@ from kb_bot.settings import SettingsError, load_settings, validate
     ('[web]\nallowed_origin = ["https://kb.example.jp"]\n', "allowed_origin"),
     ('[chat]\nlow_confidence = 0.6\n', "caution_threshold"),  # a key that moved: where it went
 ])
-def test_a_typo_in_a_section_stops_the_start(home: Path, monkeypatch, capsys, toml: str, said: str) -> None:  # noqa: ANN001
+def test_a_typo_in_a_section_stops_the_start(home: Path, monkeypatch, capsys, toml: str, said: str) -> None:
     home.mkdir(parents=True)
     (home / "kb-bot.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(SettingsError, match=said.replace("[", r"\[").replace("]", r"\]")):
@@ -38,7 +38,7 @@ def test_every_documented_section_is_accepted(home: Path) -> None:
     assert web_settings(settings).allowed_origins == ("https://kb.example.jp",)
 
 
-def test_a_section_is_read_once(home: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_section_is_read_once(home: Path, monkeypatch) -> None:
     from kb_bot.claims.config import claims_settings
 
     settings = validate(load_settings())

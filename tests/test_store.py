@@ -38,10 +38,8 @@ def test_superseded_without_successor_is_not_in_force():
 
 def test_lock_refuses_a_second_ingest(tmp_path):
     store = IndexStore(tmp_path)
-    with store.lock():
-        with pytest.raises(IngestLocked, match="実行中"):
-            with store.lock():
-                pass
+    with store.lock(), pytest.raises(IngestLocked, match="実行中"), store.lock():
+        pass
     with store.lock():  # released
         pass
 
@@ -71,13 +69,11 @@ def test_stale_lock_naming_an_unrelated_live_process_is_taken_over(tmp_path):
         assert json.loads((tmp_path / "ingest.lock").read_text())["pid"] == os.getpid()
     # an old-style lock holding only the PID of a live process is still respected
     (tmp_path / "ingest.lock").write_text(str(other))
-    with pytest.raises(IngestLocked, match=f"プロセス {other}"):
-        with IndexStore(tmp_path).lock():
-            pass
+    with pytest.raises(IngestLocked, match=f"プロセス {other}"), IndexStore(tmp_path).lock():
+        pass
 
 
 def test_lock_of_a_live_ingest_is_respected(tmp_path):
     (tmp_path / "ingest.lock").write_text(json.dumps({"pid": os.getppid(), "started": _start_time(os.getppid())}))
-    with pytest.raises(IngestLocked, match="実行中"):
-        with IndexStore(tmp_path).lock():
-            pass
+    with pytest.raises(IngestLocked, match="実行中"), IndexStore(tmp_path).lock():
+        pass

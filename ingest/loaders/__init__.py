@@ -52,4 +52,4 @@ def load(path: Path) -> list[Line]:
     return load_file(path).lines
 
 
-__all__ = ["Line", "LoadError", "LoadedFile", "SUPPORTED_EXTENSIONS", "load", "load_file"]
+__all__ = ["SUPPORTED_EXTENSIONS", "Line", "LoadError", "LoadedFile", "load", "load_file"]

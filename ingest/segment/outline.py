@@ -98,8 +98,7 @@ def outline_passages(
     """
     out: list[Passage] = []
     for node in nodes:
-        if node.has_children or node.level == 0:
-            if not node.body:
-                continue
+        if (node.has_children or node.level == 0) and not node.body:
+            continue
         out.extend(make_passages(meta, label(node.path), node.text, headings=node.headings, page=node.page))
     return out

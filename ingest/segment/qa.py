@@ -53,10 +53,9 @@ def segment_qa(lines: list[Line], meta: DocumentMeta) -> list[Passage]:
     unit: QuestionAnswer | None = None
     for line in lines:
         question = QA_QUESTION.match(line.text)
-        if question or CHAPTER.match(line.text):
-            if unit is not None:
-                passages.extend(unit.passages(meta))
-                unit = None
+        if (question or CHAPTER.match(line.text)) and unit is not None:
+            passages.extend(unit.passages(meta))
+            unit = None
         if question:
             ch, no, title = question.groups()
             unit = QuestionAnswer(f"問{ch}-{no}", chapter, line.page, title=(title or "").strip())

@@ -185,8 +185,8 @@ class ClaimsTabs:
                          "延長の理由"], a_rows, row_classes=a_cls, num_cols=(0,), nowrap_cols=(2, 3, 4, 5, 6, 7, 8),
                         elem_id="kbc-app-table")
             )
-            decl_choices = [(f"申告 {d.id}: {d.case.case_number} {DECLARATION_TYPES.get(d.type, d.type)} 期限 {d.deadline}"
-                             f"（{DECLARATION_STATUS_LABELS[DeclarationStatus(d.status)]}）", d.id)
+            decl_choices = [((f"申告 {d.id}: {d.case.case_number} {DECLARATION_TYPES.get(d.type, d.type)} 期限 {d.deadline}"
+                              f"（{DECLARATION_STATUS_LABELS[DeclarationStatus(d.status)]}）"), d.id)
                             for d in decls if d.status != DeclarationStatus.DONE]
             app_choices = [(f"申請 {a.id}: {a.applicant_name} 申請 {a.applied_on} 期限 {decision_deadline(a)}", a.id)
                            for a in apps]
@@ -621,8 +621,8 @@ class ClaimsTabs:
                              amounts_change(d.previous, d.amounts), status, d.reason])
                 cls.append({"pending": "kbc-soon", "approved": "", "rejected": "kbc-done", "superseded": "kbc-muted",
                             "no_action": "kbc-done"}.get(d.status, ""))
-            pending = [(f"下書き {d.id}: {d.case.case_number} {d.person_name} {KIND_LABELS[d.kind]}"
-                        f"（{d.effective_month}から）", d.id) for d in drafts if d.status == "pending"]
+            pending = [((f"下書き {d.id}: {d.case.case_number} {d.person_name} {KIND_LABELS[d.kind]}"
+                         f"（{d.effective_month}から）"), d.id) for d in drafts if d.status == "pending"]
             n_pending = len(pending) if show_all else len(drafts)
             audit.record(s, u.username, "kaigo.list", str(batch or ""), {"via": "web"})
         head = (f'<div class="kbc-head">下書きと決定（{"すべて" if show_all else "決定待ちのみ"} {len(drafts)} 件・'

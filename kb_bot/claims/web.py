@@ -323,11 +323,10 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
                 "ケースごとの加算の下書きを作ります。"
                 "誤りのある行が1行でもあれば何も取り込みません。同じファイルをもう一度取り込んでも変わりません。")
     setting = _html("kbc-kg-setting")
-    with gr.Group(visible=False, elem_id="kbc-kg-import-box") as import_box:
-        with gr.Row(equal_height=True):
-            upload = gr.File(label="保険料ファイル（CSV、UTF-8 または Shift_JIS）", file_types=[".csv"],
-                             type="filepath", elem_id="kbc-kg-file", scale=3)
-            go = gr.Button("検査して取り込む", variant="primary", elem_id="kbc-kg-import", scale=0, min_width=180)
+    with gr.Group(visible=False, elem_id="kbc-kg-import-box") as import_box, gr.Row(equal_height=True):
+        upload = gr.File(label="保険料ファイル（CSV、UTF-8 または Shift_JIS）", file_types=[".csv"],
+                         type="filepath", elem_id="kbc-kg-file", scale=3)
+        go = gr.Button("検査して取り込む", variant="primary", elem_id="kbc-kg-import", scale=0, min_width=180)
     report = _html("kbc-kg-report")
     with gr.Row(equal_height=True):
         batch = gr.Dropdown(choices=[], label="取込（空欄はすべて）", elem_id="kbc-kg-batch", scale=3)
@@ -342,10 +341,9 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         with gr.Row():
             approve = gr.Button("承認する", variant="primary", elem_id="kbc-kg-approve")
             reject = gr.Button("却下する", variant="stop", elem_id="kbc-kg-reject")
-    with gr.Group(visible=False, elem_id="kbc-kg-batch-box") as batch_box:
-        with gr.Row(equal_height=True):
-            b_on = gr.Textbox(label="決定日（空欄は今日）", max_lines=1, scale=1)
-            b_go = gr.Button("選んだ取込の班の決定待ちを一括承認する（SV）", elem_id="kbc-kg-approve-batch", scale=2)
+    with gr.Group(visible=False, elem_id="kbc-kg-batch-box") as batch_box, gr.Row(equal_height=True):
+        b_on = gr.Textbox(label="決定日（空欄は今日）", max_lines=1, scale=1)
+        b_go = gr.Button("選んだ取込の班の決定待ちを一括承認する（SV）", elem_id="kbc-kg-approve-batch", scale=2)
     with gr.Row(equal_height=True):
         notices = gr.Button("決定通知データ（CSV）を出力", elem_id="kbc-kg-notices", scale=0, min_width=300)
         notices_file = _html("kbc-kg-notices-file")
@@ -359,14 +357,14 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         line, batches, manager, batch_mode = tabs.kaigo_setup(request)
         body, pending = tabs.kaigo_view(b, everything, request)
         return (line, gr.Group(visible=manager), gr.Group(visible=batch_mode),
-                gr.Dropdown(choices=[("（すべて）", "")] + batches.items, value=b if b else ""), body,
+                gr.Dropdown(choices=[("（すべて）", ""), *batches.items], value=b if b else ""), body,
                 _dropdown(pending))
 
     def do_import(path: Any, b: Any, everything: bool, request: gr.Request) -> Any:
         out = tabs.kaigo_import(path, request)
         _, batches, _, _ = tabs.kaigo_setup(request)
         body, pending = tabs.kaigo_view(b, everything, request)
-        return out, gr.Dropdown(choices=[("（すべて）", "")] + batches.items), body, _dropdown(pending)
+        return out, gr.Dropdown(choices=[("（すべて）", ""), *batches.items]), body, _dropdown(pending)
 
     def notices_fn(b: Any, request: gr.Request) -> Any:
         out, download = tabs.kaigo_notices(b, request)

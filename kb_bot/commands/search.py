@@ -48,9 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import IngestFailed, ingest
-    from kb_bot.index.store import IngestLocked
-
     from kb_bot.evaluation.gold import GoldError
+    from kb_bot.index.store import IngestLocked
 
     try:
         items = _gold_items(args.gold) if args.gold else None

@@ -67,7 +67,7 @@ def fit_model(rows: Sequence[dict], mode: str, threshold: float = 0.5) -> Confid
     active = list(range(len(features)))
     while True:
         clf = LogisticRegression(C=1.0, max_iter=1000).fit((x[:, active] - mean[active]) / scale[active], y)
-        coef = dict(zip(active, clf.coef_[0]))
+        coef = dict(zip(active, clf.coef_[0], strict=True))
         negative = [i for i in active if features[i] in NON_NEGATIVE and coef[i] < 0]
         if not negative:
             break
@@ -225,7 +225,7 @@ def fit_confidence(settings: Settings, sources: Sequence[Source], modes: Sequenc
                        "corpus": sorted({shown_path(p) for s in sources for p in s.corpus})})
         fitted[mode] = model
         report["models"][mode] = {
-            "features": dict(zip(model.features, (round(c, 3) for c in model.coef))),
+            "features": dict(zip(model.features, (round(c, 3) for c in model.coef), strict=True)),
             "intercept": round(model.intercept, 3), "threshold": model.threshold,
             "dev_in_sample": abstention(confidences(model, mode_rows), answerable, model.threshold),
             "dev_cross_validated": abstention(cv, answerable, model.threshold),
@@ -247,8 +247,8 @@ def markdown(report: dict) -> str:
         return "—" if v is None else f"{v:.3f}"
 
     lines = ["# 確信度モデルの学習（dev split のみ）", "",
-             f"正解データ: {', '.join(report['gold'])}。閾値は 5 分割交差検証の確信度で、誤って控えた率 ≤ "
-             f"{report['max_wrong']:.0%} の範囲で控えた再現率が最大になる値（同率の範囲の中央）。", ""]
+             (f"正解データ: {', '.join(report['gold'])}。閾値は 5 分割交差検証の確信度で、誤って控えた率 ≤ "
+              f"{report['max_wrong']:.0%} の範囲で控えた再現率が最大になる値（同率の範囲の中央）。"), ""]
     for mode, m in report["models"].items():
         lines.append(f"## {mode}")
         if "skipped" in m:
@@ -271,10 +271,10 @@ def markdown(report: dict) -> str:
                   "| 閾値 | 控えた再現率 | 誤って控えた率 |", "|---|---|---|"]
         lines += [f"| {t['threshold']} | {f(t['recall'])} | {f(t['wrong_rate'])} |" for t in m["tradeoff"]]
         c = m["caution_cross_validated"]
-        lines += ["", f"「根拠が弱い」と表示する範囲: 確信度 {m['threshold']} 以上 {m['caution']} 未満（回答した回答可能な質問の "
-                  f"{report['max_caution']:.0%} 以下になる最大の値。KB_BOT_CAUTION_THRESHOLD で所内で選べる）。dev 5分割交差検証で、回答した"
-                  f"回答可能な質問のうち {f(c['answerable_marked'])}、回答した回答不能な質問のうち {f(c['unanswerable_marked'])} に"
-                  f"表示し、回答不能な質問のうち控えたか表示したものは {f(c['caught'])}（dev を半分ずつ {rs['seeds']} 回: "
-                  f"{rs['caught']['mean']} ± {rs['caught']['sd']}）。", ""]
+        lines += ["", (f"「根拠が弱い」と表示する範囲: 確信度 {m['threshold']} 以上 {m['caution']} 未満（回答した回答可能な質問の "
+                   f"{report['max_caution']:.0%} 以下になる最大の値。KB_BOT_CAUTION_THRESHOLD で所内で選べる）。dev 5分割交差検証で、回答した"
+                   f"回答可能な質問のうち {f(c['answerable_marked'])}、回答した回答不能な質問のうち {f(c['unanswerable_marked'])} に"
+                   f"表示し、回答不能な質問のうち控えたか表示したものは {f(c['caught'])}（dev を半分ずつ {rs['seeds']} 回: "
+                   f"{rs['caught']['mean']} ± {rs['caught']['sd']}）。"), ""]
     lines.append(f"保存先: {report['saved'] or '（保存なし）'}")
     return "\n".join(lines) + "\n"

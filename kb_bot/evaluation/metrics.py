@@ -77,7 +77,7 @@ def abstention(abstained: Sequence[bool], answerable: Sequence[bool]) -> dict:
     items, the share abstained on; wrong_rate: of the answerable items, the share abstained on.
     None where the denominator is zero.
     """
-    pairs = list(zip(abstained, answerable))
+    pairs = list(zip(abstained, answerable, strict=True))
     true_abst = sum(1 for a, ok in pairs if a and not ok)
     n_abst = sum(1 for a, _ in pairs if a)
     n_unans = sum(1 for _, ok in pairs if not ok)

@@ -68,14 +68,14 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
     if result.get("command"):
         lines.append(f"- コマンド: `{result['command']}`")
     lines += [
-        f"- 正解データ: `{g['path']}`（sha1 {g['sha1']}）、split = **{g['split']}**、"
-        f"{g['items']} 問（回答可能 {g['answerable']} / 資料外 {g['items'] - g['answerable']}）",
+        (f"- 正解データ: `{g['path']}`（sha1 {g['sha1']}）、split = **{g['split']}**、"
+         f"{g['items']} 問（回答可能 {g['answerable']} / 資料外 {g['items'] - g['answerable']}）"),
         "- 索引: " + (f"評価用に {', '.join(f'`{shown_path(Path(p))}`' for p in idx['built_from'])} から作成"
                      if idx["built_from"] else f"運用中の索引（{idx['home']}）")
         + f"、文書 {idx['documents']} 件 / パッセージ {idx['passages']} 件、コーパス版 {idx['corpus_version']}",
         f"- 形態素解析の設定: {idx.get('tokenizer')}",
-        f"- 検索設定: fusion={s['fusion']}, rrf_k={s['rrf_k']}, dense_weight={s['dense_weight']}, "
-        f"ref_boost={s['ref_boost']}, abstain_threshold={s['abstain_threshold']}, top_k={s['top_k']}",
+        (f"- 検索設定: fusion={s['fusion']}, rrf_k={s['rrf_k']}, dense_weight={s['dense_weight']}, "
+         f"ref_boost={s['ref_boost']}, abstain_threshold={s['abstain_threshold']}, top_k={s['top_k']}"),
         "- 密ベクトル: " + (f"{idx['dense_model']}" if idx.get("dense_model")
                           else f"なし（{idx.get('dense_note') or '語彙検索のみ'}）"),
         "",
@@ -139,8 +139,8 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
     if base.get("skipped"):
         lines += [f"ベースライン: 省略（{base['skipped']}）", ""]
     elif bm:
-        lines += [f"ベースライン: {base['method']}、{len(base['files'])} ファイル → {base['chunks']} チャンク"
-                  "（チャンクは、その中に本文の半分以上を含む kb-bot パッセージのラベルで採点）", ""]
+        lines += [(f"ベースライン: {base['method']}、{len(base['files'])} ファイル → {base['chunks']} チャンク"
+                   "（チャンクは、その中に本文の半分以上を含む kb-bot パッセージのラベルで採点）"), ""]
     if chart_name:
         lines += [f"![評価グラフ]({chart_name})", ""]
 
@@ -180,11 +180,11 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
         lines += ["## 注意", ""] + [f"- {w}" for w in result["warnings"]] + [""]
     lines += [
         "## 指標の定義", "",
-        "- 検索（回答可能な質問のみ）: 上位の各パッセージのラベルを正解ラベル（いずれか）と階層的に照合"
-        "（「生活保護法 第78条」は「第78条第2項」にも一致）。各正解ラベルは最初に一致した順位でだけ数える。"
-        "Recall@k = 上位 k 件に正解があるか、MRR@10 = 最初の正解の順位の逆数、nDCG@10 = 索引にある正解ラベル数を理想とした正規化 DCG。",
-        "- 回答を控える: `kb-bot ask --json` と同じ `abstained`。再現率 = 資料外の質問のうち控えた割合、"
-        "誤って控えた率 = 回答可能な質問のうち控えた割合。",
+        ("- 検索（回答可能な質問のみ）: 上位の各パッセージのラベルを正解ラベル（いずれか）と階層的に照合"
+         "（「生活保護法 第78条」は「第78条第2項」にも一致）。各正解ラベルは最初に一致した順位でだけ数える。"
+         "Recall@k = 上位 k 件に正解があるか、MRR@10 = 最初の正解の順位の逆数、nDCG@10 = 索引にある正解ラベル数を理想とした正規化 DCG。"),
+        ("- 回答を控える: `kb-bot ask --json` と同じ `abstained`。再現率 = 資料外の質問のうち控えた割合、"
+         "誤って控えた率 = 回答可能な質問のうち控えた割合。"),
         "- 回答の引用: 回答文が参照する引用（`used`）に正解ラベルがあるか。控えた回答は「含まない」と数える。",
         "- 応答時間: 検索 + 回答組立て、1問ごと（索引の読み込みは最初の1問の前に済ませる）。",
         "",
@@ -452,7 +452,7 @@ def suite_markdown(suite: dict, chart_name: str | None = "chart.png") -> str:
                           _stat_cell(key, bvalue, bstats.get(key)) if bvalue is not None else "—"]
             lines.append("| " + " | ".join(cells) + " |")
         lat = ["応答時間 p50 / p95（ms）"]
-        for r, run in runs:
+        for _, run in runs:
             m = run["metrics"]["latency_ms"]
             lat += [f"{_f(m['p50'], 1)} / {_f(m['p95'], 1)}", "", ""]
         lines += ["| " + " | ".join(lat) + " |", ""]
@@ -492,7 +492,7 @@ def write_suite_chart(suite: dict, path: Path) -> None:
     fig.suptitle(f"kb-bot 評価 全セット（split={suite['split']}、誤差棒 = 再分割 {len(suite.get('resplit_seeds') or [])} 回の標準偏差）",
                  fontsize=13)
     colors = ["#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#8c564b"]
-    for ax, (title, keys) in zip(axes, panels):
+    for ax, (title, keys) in zip(axes, panels, strict=True):
         series = []
         for i, r in enumerate(sets):
             run = next(x for x in r["runs"] if x["available"])

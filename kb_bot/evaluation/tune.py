@@ -78,7 +78,7 @@ def tune(settings: Settings, gold_path: Path, corpus: list[Path], progress: bool
     tokenizers = []
     combos = list(itertools.product([True, False], repeat=len(fields)))
     for n, values in enumerate(combos, start=1):
-        cfg = TokenizerConfig(**dict(zip(fields, values)))
+        cfg = TokenizerConfig(**dict(zip(fields, values, strict=True)))
         if progress:
             print(f"[{n}/{len(combos)}] {cfg}", file=sys.stderr)
         with build_index(settings, corpus, ("lexical",), cfg, progress=False) as idx:
@@ -111,8 +111,8 @@ def markdown(t: dict) -> str:
         return "—" if v is None else f"{v:.3f}"
 
     lines = [f"# 調整（dev split、{t['items']} 問、うち回答可能 {t['answerable']}）", "",
-             f"正解データ `{t['gold']}`。lexical モード。各行は新しく作った索引で測定。"
-             f"「最良の閾値」は誤って控えた率 ≤ {MAX_WRONG:.0%} の範囲で控えた再現率が最大になる閾値（同率の範囲の中央）。", "",
+             (f"正解データ `{t['gold']}`。lexical モード。各行は新しく作った索引で測定。"
+              f"「最良の閾値」は誤って控えた率 ≤ {MAX_WRONG:.0%} の範囲で控えた再現率が最大になる閾値（同率の範囲の中央）。"), "",
              "## 1. 形態素解析の設定（既定の ref_boost）", "",
              "| 設定 | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | 最良の閾値（範囲） | 控えた再現率 | 誤って控えた率 |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -125,8 +125,8 @@ def markdown(t: dict) -> str:
                      f"{f(r['mrr@10'])} | {f(r['ndcg@10'])} | {rng} | {f(r['abstention_recall'])} | "
                      f"{f(r['wrong_abstention'])} |")
     d = t["defaults_result"]
-    lines += ["", f"既定値（{t['defaults']}）: R@1 {f(d['recall@1'])}、R@5 {f(d['recall@5'])}、MRR@10 {f(d['mrr@10'])}、"
-              f"nDCG@10 {f(d['ndcg@10'])}", "",
+    lines += ["", (f"既定値（{t['defaults']}）: R@1 {f(d['recall@1'])}、R@5 {f(d['recall@5'])}、MRR@10 {f(d['mrr@10'])}、"
+               f"nDCG@10 {f(d['ndcg@10'])}"), "",
               "## 2. 参照ブースト（ref_boost、既定の形態素解析）", "",
               "| ref_boost | R@1 | R@5 | MRR@10 | nDCG@10 |", "|---|---|---|---|---|"]
     for r in t["ref_boost"]:
@@ -138,8 +138,8 @@ def markdown(t: dict) -> str:
         if round(c["threshold"] * 100) % 5 == 0:
             lines.append(f"| {c['threshold']:.2f} | {f(c['recall'])} | {f(c['precision'])} | {f(c['wrong_rate'])} |")
     b = t["best_threshold"]
-    lines += ["", f"最良の閾値: {b['threshold']}（同率の範囲 {b['range']}）、控えた再現率 {f(b['recall'])}、"
-              f"誤って控えた率 {f(b['wrong_rate'])}", "",
+    lines += ["", (f"最良の閾値: {b['threshold']}（同率の範囲 {b['range']}）、控えた再現率 {f(b['recall'])}、"
+               f"誤って控えた率 {f(b['wrong_rate'])}"), "",
               "## 4. 融合（fusion）", "", t["fusion"], ""]
     return "\n".join(lines)
 

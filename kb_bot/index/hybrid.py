@@ -19,7 +19,7 @@ def fuse(rankings: Sequence[Ranking], method: str, rrf_k: int = 60, weights: Seq
     """One ranking from several; a passage missing from a ranking gets nothing from it."""
     weights = list(weights or [1.0] * len(rankings))
     total: dict[str, float] = {}
-    for ranking, w in zip(rankings, weights):
+    for ranking, w in zip(rankings, weights, strict=True):
         if method == "rrf":
             part = {pid: w / (rrf_k + rank) for rank, (pid, _) in enumerate(ranking, start=1)}
         elif method == "weighted":

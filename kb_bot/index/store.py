@@ -105,11 +105,11 @@ def write_version(
 ) -> None:
     """Write passages and manifest of a version being built (the indexes are written by their owners)."""
     with open(folder / PASSAGES, "w", encoding="utf-8") as f:
-        for p, t in zip(passages, tokens):
+        for p, t in zip(passages, tokens, strict=True):
             f.write(json.dumps({**p.to_dict(), "tokens": t}, ensure_ascii=False) + "\n")
     manifest = {
         "name": folder.name.removeprefix(".build-"),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "passages": len(passages),
         "documents": {d.meta.source: d.to_dict() for d in docs},
         **extra,
@@ -198,7 +198,7 @@ class IndexVersion:
         """Ids of the passages in force on ``as_of`` (today by default), memoised like the mask."""
         as_of = as_of or today()
         if as_of not in self._live_ids:
-            self._live_ids[as_of] = frozenset(i for i, m in zip(self.ids, self.in_force_mask(as_of)) if m)
+            self._live_ids[as_of] = frozenset(i for i, m in zip(self.ids, self.in_force_mask(as_of), strict=True) if m)
         return self._live_ids[as_of]
 
     def positions_for_ref(self, key: str) -> list[int]:

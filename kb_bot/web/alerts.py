@@ -29,8 +29,8 @@ def claims_alerts(session: Session, user: User, settings: Settings) -> list[tupl
         when = f"{-a.days_left}日超過" if a.overdue else ("本日期限" if a.days_left == 0 else f"あと{a.days_left}日")
         head = "【期限超過】" if a.overdue else "【期限間近】"
         cw = f"（{a.cw}）" if user.role == Role.SV else ""
-        lines.append((a.overdue, f"{head}{ALERT_KINDS.get(a.kind, a.kind)} ケース {a.case_number}{cw}: {a.subject}"
-                                 f" 期限 {a.deadline.isoformat()}（{when}） {a.detail}"))
+        lines.append((a.overdue, (f"{head}{ALERT_KINDS.get(a.kind, a.kind)} ケース {a.case_number}{cw}: {a.subject}"
+                                  f" 期限 {a.deadline.isoformat()}（{when}） {a.detail}")))
     if len(found) > 30:
         lines.append((False, f"ほか {len(found) - 30} 件（期限の一覧で確認してください）"))
     return lines

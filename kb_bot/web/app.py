@@ -239,8 +239,8 @@ class WebApp:
             if not q:
                 yield ready(render.msg("err", "質問を入力してください"), None, False, "")
                 return
-            yield ('<div class="kb-progress">回答を作成しています…（資料を検索しています）'
-                   f'<div class="kb-question">質問: {render.esc(q)}</div></div>', None, gr.Group(visible=False), "",
+            yield (('<div class="kb-progress">回答を作成しています…（資料を検索しています）'
+                    f'<div class="kb-question">質問: {render.esc(q)}</div></div>'), None, gr.Group(visible=False), "",
                    gr.Button(interactive=False, value="回答を作成中…"))
             try:
                 r = self.service.ask(v.id, q)

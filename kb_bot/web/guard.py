@@ -57,7 +57,7 @@ def guarded(fn: Callable) -> Callable:
         def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
                 yield from fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - the one place that decides what a person sees
+            except Exception as e:  # the one place that decides what a person sees
                 raise shown(e) from e
         return gen
 
@@ -65,7 +65,7 @@ def guarded(fn: Callable) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - the one place that decides what a person sees
+        except Exception as e:  # the one place that decides what a person sees
             raise shown(e) from e
     return call
 

@@ -17,7 +17,7 @@ from tests.chat.fake_llm import FakeLLM
 
 
 @pytest.fixture
-def indexed(settings: Settings, mini_corpus) -> Settings:  # noqa: ANN001
+def indexed(settings: Settings, mini_corpus) -> Settings:
     from ingest.pipeline import ingest
 
     ingest(mini_corpus, settings, progress=False)
@@ -25,7 +25,7 @@ def indexed(settings: Settings, mini_corpus) -> Settings:  # noqa: ANN001
 
 
 @pytest.fixture
-def chat_env(indexed: Settings, db_url: str, engine) -> Settings:  # noqa: ANN001
+def chat_env(indexed: Settings, db_url: str, engine) -> Settings:
     """Settings whose index holds the mini corpus and whose database is the migrated test database."""
     return dataclasses.replace(indexed, database_url=db_url)
 
@@ -41,7 +41,7 @@ class People:
 
 
 @pytest.fixture
-def people(engine) -> People:  # noqa: ANN001
+def people(engine) -> People:
     """admin; 第1班 = sv1 with cw1, cw2; 第2班 = sv2 with cw3."""
     with session_scope(engine) as s:
         admin = users.add_user(s, "admin", "admin", actor="setup", password="admin-password-1")
@@ -56,7 +56,7 @@ def people(engine) -> People:  # noqa: ANN001
 
 
 @pytest.fixture
-def service(chat_env: Settings, engine, people):  # noqa: ANN001
+def service(chat_env: Settings, engine, people):
     from kb_bot.chat.service import ChatService
 
     return ChatService(chat_env, engine)
@@ -70,7 +70,7 @@ def fake_llm() -> Iterator[FakeLLM]:
 
 
 @pytest.fixture
-def llm_service(chat_env, engine, people, fake_llm, monkeypatch):  # noqa: ANN001, ANN201 - ChatService
+def llm_service(chat_env, engine, people, fake_llm, monkeypatch):  # returns a ChatService
     from kb_bot.chat.service import ChatService
 
     monkeypatch.setenv("KB_BOT_CHAT_MODE", "llm")

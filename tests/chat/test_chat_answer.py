@@ -13,7 +13,6 @@ from kb_bot.search import Searcher
 from kb_bot.settings import load_settings, sample_corpus_folders
 
 
-
 def cite(n: int, text: str, label: str = "", headings: tuple[str, ...] = ()) -> Citation:
     return Citation(n=n, label=label or f"L{n}", collection="notices", collection_name="通知集", title="T", text=text,
                     page=None, source="s", score=1.0, passage_id=f"p{n}", headings=list(headings), valid_from="",
@@ -62,7 +61,7 @@ def test_no_checklist_for_other_questions() -> None:
     assert checklist("世帯分離の要件", [cite(1, "世帯分離は例外として認められる場合がある。")]) == ("", [], "")
 
 
-def test_extractive_answer_cites_retrieved_passages(indexed) -> None:  # noqa: ANN001
+def test_extractive_answer_cites_retrieved_passages(indexed) -> None:
     searcher = Searcher(indexed)
     a = compose(searcher.search("63条と78条の違いは", k=6), searcher.tokenizer())
     assert not a.abstained
@@ -81,7 +80,7 @@ def test_extractive_answer_cites_retrieved_passages(indexed) -> None:  # noqa: A
     assert "(問)" not in a.answer  # the question part of a Q&A is not an answer
 
 
-def test_abstains_on_weak_evidence_with_near_passages(indexed) -> None:  # noqa: ANN001
+def test_abstains_on_weak_evidence_with_near_passages(indexed) -> None:
     searcher = Searcher(indexed)
     a = compose(searcher.search("介護タクシーの運賃の上限はいくらか"), searcher.tokenizer())
     assert a.abstained
@@ -90,7 +89,7 @@ def test_abstains_on_weak_evidence_with_near_passages(indexed) -> None:  # noqa:
     assert a.checklist == []
 
 
-def test_abstain_threshold_comes_from_settings(indexed, monkeypatch) -> None:  # noqa: ANN001
+def test_abstain_threshold_comes_from_settings(indexed, monkeypatch) -> None:
     q = "自立更生のための費用を控除してよいか"
     searcher = Searcher(indexed)
     assert not compose(searcher.search(q), searcher.tokenizer()).abstained
@@ -101,7 +100,7 @@ def test_abstain_threshold_comes_from_settings(indexed, monkeypatch) -> None:  #
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def sample(tmp_path_factory: pytest.TempPathFactory):
     """The bundled sample corpus, indexed once for this module (lexical)."""
     from ingest.pipeline import ingest
 
@@ -111,7 +110,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return Searcher(s)
 
 
-def test_sample_corpus_63_78_checklist_quotes_the_2012_notice(sample) -> None:  # noqa: ANN001
+def test_sample_corpus_63_78_checklist_quotes_the_2012_notice(sample) -> None:
     a = compose(sample.search("63条と78条のどちらを適用するかの判断基準は", k=8), sample.tokenizer())
     assert a.checklist_title.startswith("第63条")
     groups = {i.group for i in a.checklist}
@@ -122,7 +121,7 @@ def test_sample_corpus_63_78_checklist_quotes_the_2012_notice(sample) -> None:  
         assert i.text in a.citations[i.n - 1].text.replace("答 ", "") or i.text in a.citations[i.n - 1].text
 
 
-def test_sample_corpus_jiritsu_checklist(sample) -> None:  # noqa: ANN001
+def test_sample_corpus_jiritsu_checklist(sample) -> None:
     a = compose(sample.search("自立更生費として返還額から控除できるものは", k=8), sample.tokenizer())
     assert a.checklist_title.startswith("自立更生費")
     assert any("自立更生" in i.text for i in a.checklist)
@@ -165,7 +164,7 @@ DANGLING = re.compile(r"^(?:この|その(?!他)|これ(?!に対し)|前条|前�
     "78条の40%って必ずかける？", "63条と78条の違いは", "徴収金の納期限は暦日で数える？", "返還金の時効は5年で合ってる？",
     "保険金を申告せずに使ってしまった", "自立更生費として控除できるものは", "年金や児童扶養手当は保護より先に使う？",
 ])
-def test_no_answer_sentence_leans_on_something_missing(sample, question: str) -> None:  # noqa: ANN001
+def test_no_answer_sentence_leans_on_something_missing(sample, question: str) -> None:
     a = answer_question(sample, question)
     assert not a.abstained
     for unit, n in re.findall(r"(.+?)\[(\d+)\]", a.answer):
@@ -173,7 +172,7 @@ def test_no_answer_sentence_leans_on_something_missing(sample, question: str) ->
         assert unit in a.citations[int(n) - 1].text.replace("\n", "")
 
 
-def test_a_referring_sentence_comes_with_its_referent(sample) -> None:  # noqa: ANN001
+def test_a_referring_sentence_comes_with_its_referent(sample) -> None:
     a = answer_question(sample, "78条の40%って必ずかける？")
     assert "100分の40を掛けた額以下の金額を上乗せ" in a.answer
     assert "上乗せして徴収することができる(平成26年7月施行の改正による)。これは「できる」とする規定" in a.answer
@@ -183,12 +182,12 @@ def test_a_referring_sentence_comes_with_its_referent(sample) -> None:  # noqa: 
     ("返還額の端数はどう処理する？", "端数"),  # the corpus no longer says 暦日 (issue 10 corpus)
     ("返還金の時効は5年で合ってる？", "5年"),
 ])
-def test_the_asked_point_is_kept(sample, question: str, point: str) -> None:  # noqa: ANN001
+def test_the_asked_point_is_kept(sample, question: str, point: str) -> None:
     assert point in answer_question(sample, question).answer
 
 
 @pytest.mark.parametrize("question", ["返還金の時効は何年？", "自立更生費で冷蔵庫は認められる？"])
-def test_a_polite_e_mail_gets_the_same_answer(sample, question: str) -> None:  # noqa: ANN001
+def test_a_polite_e_mail_gets_the_same_answer(sample, question: str) -> None:
     plain = answer_question(sample, question)
     polite = answer_question(sample, f"いつもお世話になっております。保護課の担当です。{question}"
                                      "ご教示いただけますと幸いです。よろしくお願いいたします。")
@@ -196,13 +195,13 @@ def test_a_polite_e_mail_gets_the_same_answer(sample, question: str) -> None:  #
     assert polite.abstained is plain.abstained is False and polite.confidence == plain.confidence
 
 
-def test_the_asked_point_opens_the_answer(sample) -> None:  # noqa: ANN001
+def test_the_asked_point_opens_the_answer(sample) -> None:
     a = answer_question(sample, "生活保護費の返還金って時効あるの？")
     first = a.answer.split("[")[0]
     assert "時効" in first, a.answer
 
 
-def test_no_topic_the_question_did_not_ask(sample) -> None:  # noqa: ANN001
+def test_no_topic_the_question_did_not_ask(sample) -> None:
     a = answer_question(sample, "法78の加算")  # 「加算」 here is the 78条 上乗せ, not 障害者加算・母子加算
     assert "障害者加算" not in a.answer and "母子加算" not in a.answer
     assert a.used and all("第78条" in a.citations[n - 1].label for n in a.used)
@@ -250,7 +249,8 @@ def test_checklist_says_which_known_criteria_it_lacks() -> None:
     title, items, note = checklist("63条と78条の違い", partial)
     assert title and len(items) == 2
     assert "一部" in note and "課税調査" in note and "認定漏れ" in note and "作為" not in note
-    complete = partial + [
+    complete = [
+        *partial,
         cite(3, "実施機関も本人も予想できなかった収入が後から判明した場合は、法第63条による。"),
         cite(4, "実施機関の認定漏れや計算の誤りによる場合は、法第63条による。"),
         cite(5, "届出について指示をしたのに受給者がこれに応じなかったときは、法第78条による。"),
@@ -262,7 +262,7 @@ def test_checklist_says_which_known_criteria_it_lacks() -> None:
 
 # -- one answer path ---------------------------------------------------------------------------------
 
-def test_cli_and_chat_give_the_same_answer(service, people, capsys) -> None:  # noqa: ANN001
+def test_cli_and_chat_give_the_same_answer(service, people, capsys) -> None:
     from kb_bot.cli import main
 
     for question in ("63条と78条の違いは", "自立更正費で冷蔵庫", "保険金を申告せずに使った", "道路交通法の反則金の納付期限"):

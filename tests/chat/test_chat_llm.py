@@ -16,7 +16,7 @@ QUESTION = "山田太郎さん（ケース番号A-12345、電話090-1234-5678）
 SECRETS = ("山田太郎", "A-12345", "090-1234-5678")
 
 
-def test_grounded_llm_answer_is_used_and_nothing_personal_leaves(llm_service, people, fake_llm) -> None:  # noqa: ANN001
+def test_grounded_llm_answer_is_used_and_nothing_personal_leaves(llm_service, people, fake_llm) -> None:
     r = llm_service.ask(people.cw1, QUESTION)
     assert r.mode == "llm", r.grounding_problems
     assert len(fake_llm.requests) == 1
@@ -47,7 +47,7 @@ def test_grounded_llm_answer_is_used_and_nothing_personal_leaves(llm_service, pe
     ],
 )
 def test_ungrounded_llm_answer_falls_back_to_extractive_and_is_flagged(
-    llm_service, people, fake_llm, content  # noqa: ANN001
+    llm_service, people, fake_llm, content
 ) -> None:
     fake_llm.reply = lambda body: (200, content)
     r = llm_service.ask(people.cw1, QUESTION)
@@ -59,14 +59,14 @@ def test_ungrounded_llm_answer_falls_back_to_extractive_and_is_flagged(
     assert content not in r.answer.answer
 
 
-def test_llm_server_error_falls_back(llm_service, people, fake_llm) -> None:  # noqa: ANN001
+def test_llm_server_error_falls_back(llm_service, people, fake_llm) -> None:
     fake_llm.reply = lambda body: (500, "")
     r = llm_service.ask(people.cw1, "自立更生のための費用を控除してよいか")
     assert r.mode == "llm_fallback" and "llm_error" in r.flags
     assert "HTTP 500" in r.notice
 
 
-def test_unreachable_llm_falls_back(chat_env, engine, people, monkeypatch) -> None:  # noqa: ANN001
+def test_unreachable_llm_falls_back(chat_env, engine, people, monkeypatch) -> None:
     import socket
 
     sock = socket.socket()
@@ -80,13 +80,13 @@ def test_unreachable_llm_falls_back(chat_env, engine, people, monkeypatch) -> No
     assert r.mode == "llm_fallback" and "llm_error" in r.flags and r.answer.answer
 
 
-def test_abstained_question_is_not_sent(llm_service, people, fake_llm) -> None:  # noqa: ANN001
+def test_abstained_question_is_not_sent(llm_service, people, fake_llm) -> None:
     r = llm_service.ask(people.cw1, "保護費の支給日はいつか")
     assert r.answer.abstained and r.mode == "extractive"
     assert fake_llm.requests == []
 
 
-def test_generate_refuses_a_question_that_was_not_masked(fake_llm) -> None:  # noqa: ANN001
+def test_generate_refuses_a_question_that_was_not_masked(fake_llm) -> None:
     cfg = ChatSettings(mode="llm", llm_base_url=fake_llm.url, llm_model="m")
     with pytest.raises(LLMError, match="送信を中止"):
         generate("電話090-1234-5678の世帯について", [("L", "本文。")], cfg)

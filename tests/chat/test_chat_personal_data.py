@@ -17,7 +17,7 @@ def _leaks(text: str) -> list[str]:
     return [s for s in SECRETS if s in text]
 
 
-def test_personal_data_is_stored_and_queued_only_masked(service, people, engine) -> None:  # noqa: ANN001
+def test_personal_data_is_stored_and_queued_only_masked(service, people, engine) -> None:
     r = service.ask(people.cw1, QUESTION)
     assert r.personal_data == ["氏名", "ケース番号", "電話番号"]
     assert service.request_review(people.cw1, r.turn_id, COMMENT) == "pending"
@@ -40,7 +40,7 @@ def test_personal_data_is_stored_and_queued_only_masked(service, people, engine)
     assert "自立更生のための費用を控除してよいか" in opened["question"]
 
 
-def test_a_question_without_personal_data_is_stored_as_typed(service, people, engine) -> None:  # noqa: ANN001
+def test_a_question_without_personal_data_is_stored_as_typed(service, people, engine) -> None:
     question = "第63条の返還額から自立更生のための費用を控除してよいか（令和6年4月1日の通知、30,000円）"
     r = service.ask(people.cw1, question)
     assert r.personal_data == []
@@ -48,7 +48,7 @@ def test_a_question_without_personal_data_is_stored_as_typed(service, people, en
         assert s.get(ChatTurn, r.turn_id).question == question
 
 
-def test_the_question_box_warns_before_sending(chat_env, engine) -> None:  # noqa: ANN001
+def test_the_question_box_warns_before_sending(chat_env, engine) -> None:
     import gradio as gr
 
     from kb_bot.web.app import WebApp, pii_warning

@@ -51,7 +51,7 @@ def test_each_form_is_detected_for_the_warning() -> None:
     assert missed == []
 
 
-def test_no_form_reaches_the_model_server(llm_service, people, fake_llm) -> None:  # noqa: ANN001
+def test_no_form_reaches_the_model_server(llm_service, people, fake_llm) -> None:
     problems = []
     for form in FORMS:
         fake_llm.requests.clear()
@@ -74,7 +74,7 @@ MEMO_SECRETS = ("山田花子", "K-20931", "090-5555-0123", "7654321", "新宿�
 
 
 @pytest.fixture
-def memo_service(settings, tmp_path, db_url, engine, people, fake_llm, monkeypatch):  # noqa: ANN001, ANN201
+def memo_service(settings, tmp_path, db_url, engine, people, fake_llm, monkeypatch):
     """LLM mode over the mini corpus plus an office memo that names a person."""
     from ingest.pipeline import ingest
     from kb_bot.chat.service import ChatService
@@ -88,7 +88,7 @@ def memo_service(settings, tmp_path, db_url, engine, people, fake_llm, monkeypat
     return ChatService(dataclasses.replace(settings, database_url=db_url), engine)
 
 
-def test_ingested_passages_are_masked_before_they_are_sent(memo_service, people, fake_llm) -> None:  # noqa: ANN001
+def test_ingested_passages_are_masked_before_they_are_sent(memo_service, people, fake_llm) -> None:
     r = memo_service.ask(people.cw1, "保険金を申告せずに費消した事例で第78条の徴収をどう考えるか")
     cited = [c.text for c in r.answer.citations]
     assert any("山田花子" in t for t in cited)  # the memo was retrieved

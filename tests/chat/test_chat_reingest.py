@@ -13,7 +13,7 @@ def _hou(folders: list[Path]) -> Path:
     return next(p for p in folders if p.name == "handbook") / "hou.md"
 
 
-def test_no_database_yet_is_skipped_silently(settings, capsys) -> None:  # noqa: ANN001
+def test_no_database_yet_is_skipped_silently(settings, capsys) -> None:
     db_file = Path(settings.db_url.removeprefix("sqlite:///"))
     assert not db_file.exists()
     assert requeue_after_ingest(settings, ["abc"], "v") is None
@@ -21,7 +21,7 @@ def test_no_database_yet_is_skipped_silently(settings, capsys) -> None:  # noqa:
     assert capsys.readouterr().err == ""
 
 
-def test_ingest_without_a_chat_database_says_nothing_about_it(home, mini_corpus, capsys) -> None:  # noqa: ANN001
+def test_ingest_without_a_chat_database_says_nothing_about_it(home, mini_corpus, capsys) -> None:
     assert main(["ingest", *map(str, mini_corpus)]) == 0
     hou = _hou(mini_corpus)
     hou.write_text(hou.read_text().replace("返還しなければならない", "返還する"))
@@ -31,7 +31,7 @@ def test_ingest_without_a_chat_database_says_nothing_about_it(home, mini_corpus,
 
 
 def test_reingest_requeues_answers_citing_changed_passages(home, mini_corpus, db_url, engine, people, monkeypatch,
-                                                         capsys) -> None:  # noqa: ANN001
+                                                         capsys) -> None:
     from kb_bot.chat.models import ChatTurn
     from kb_bot.chat.service import ChatService
     from kb_bot.settings import load_settings
@@ -60,7 +60,7 @@ def test_reingest_requeues_answers_citing_changed_passages(home, mini_corpus, db
     assert [t["id"] for t in svc.queue(people.sv1)] == [r.turn_id]
 
 
-def test_the_pipeline_entry_point_requeues_whatever_surface_called_it(chat_env, service, people,  # noqa: ANN001
+def test_the_pipeline_entry_point_requeues_whatever_surface_called_it(chat_env, service, people,
                                                                      mini_corpus) -> None:
     """serve --demo and the evaluation call ``ingest.pipeline.ingest`` too: the re-queue happens there."""
     from ingest.pipeline import ingest

@@ -44,14 +44,14 @@ PLAIN_QUESTIONS = ("自立更生のための費用を控除してよいか", "�
                    "自立更生のための費用を収入から控除できるか")
 
 
-def _plain_turn(service, user_id: int, variant: int = 0) -> int:  # noqa: ANN001
+def _plain_turn(service, user_id: int, variant: int = 0) -> int:
     """A turn that no automatic rule flags (the variants are different questions, never repeats)."""
     r = service.ask(user_id, PLAIN_QUESTIONS[variant])
     assert r.review_status == "none", r.flags
     return r.turn_id
 
 
-def test_cw_request_puts_the_turn_in_their_svs_queue_only(service, people) -> None:  # noqa: ANN001
+def test_cw_request_puts_the_turn_in_their_svs_queue_only(service, people) -> None:
     t = _plain_turn(service, people.cw1)
     assert service.queue(people.sv1) == []
     assert service.request_review(people.cw1, t, "78条でよいか確認したい") == "pending"
@@ -63,21 +63,21 @@ def test_cw_request_puts_the_turn_in_their_svs_queue_only(service, people) -> No
     assert [x["id"] for x in service.queue(people.admin)] == [t]
 
 
-def test_queue_is_oldest_first(service, people) -> None:  # noqa: ANN001
+def test_queue_is_oldest_first(service, people) -> None:
     ids = [_plain_turn(service, u) for u in (people.cw2, people.cw1, people.cw2)]
     for i in reversed(ids):
         service.request_review(people.cw2 if i != ids[1] else people.cw1, i)
     assert [x["id"] for x in service.queue(people.sv1)] == list(reversed(ids))
 
 
-def test_only_the_asker_can_request_review(service, people) -> None:  # noqa: ANN001
+def test_only_the_asker_can_request_review(service, people) -> None:
     t = _plain_turn(service, people.cw1)
     for other in (people.cw2, people.sv1, people.cw3):
         with pytest.raises(PermissionDenied):
             service.request_review(other, t)
 
 
-def test_cw_cannot_open_the_queue_or_act(service, people) -> None:  # noqa: ANN001
+def test_cw_cannot_open_the_queue_or_act(service, people) -> None:
     t = _plain_turn(service, people.cw1)
     service.request_review(people.cw1, t)
     with pytest.raises(PermissionDenied):
@@ -90,7 +90,7 @@ def test_cw_cannot_open_the_queue_or_act(service, people) -> None:  # noqa: ANN0
         service.export_csv(people.cw1)
 
 
-def test_nobody_sees_another_teams_turns(service, people) -> None:  # noqa: ANN001
+def test_nobody_sees_another_teams_turns(service, people) -> None:
     t = _plain_turn(service, people.cw1)
     assert service.turn(people.cw1, t)["question"]
     assert service.turn(people.sv1, t)["question"]  # the team's SV
@@ -105,7 +105,7 @@ def test_nobody_sees_another_teams_turns(service, people) -> None:  # noqa: ANN0
         service.act(people.sv2, t, "approve")
 
 
-def test_an_sv_does_not_review_their_own_question(service, people) -> None:  # noqa: ANN001
+def test_an_sv_does_not_review_their_own_question(service, people) -> None:
     t = _plain_turn(service, people.sv1)
     service.request_review(people.sv1, t)
     assert service.queue(people.sv1) == []
@@ -114,7 +114,7 @@ def test_an_sv_does_not_review_their_own_question(service, people) -> None:  # n
     assert service.act(people.admin, t, "approve")["review_status"] == "approved"
 
 
-def test_approve_correct_reject_record_who_and_when(service, people, engine) -> None:  # noqa: ANN001
+def test_approve_correct_reject_record_who_and_when(service, people, engine) -> None:
     a, b, c = (_plain_turn(service, people.cw1, i) for i in range(3))
     for t in (a, b, c):
         service.request_review(people.cw1, t, "確認をお願いします")
@@ -146,7 +146,7 @@ def test_approve_correct_reject_record_who_and_when(service, people, engine) -> 
         assert {"review.approve", "review.correct", "review.reject"} <= logged
 
 
-def test_review_history_is_append_only(service, people, engine) -> None:  # noqa: ANN001
+def test_review_history_is_append_only(service, people, engine) -> None:
     t = _plain_turn(service, people.cw1)
     service.request_review(people.cw1, t)
     with engine.connect() as conn:
@@ -158,7 +158,7 @@ def test_review_history_is_append_only(service, people, engine) -> None:  # noqa
         conn.rollback()
 
 
-def test_views_of_flagged_turns_and_exports_are_audited(service, people, engine) -> None:  # noqa: ANN001
+def test_views_of_flagged_turns_and_exports_are_audited(service, people, engine) -> None:
     t = _plain_turn(service, people.cw1)
     service.request_review(people.cw1, t)
     service.open_for_review(people.sv1, t)
@@ -174,7 +174,7 @@ def test_views_of_flagged_turns_and_exports_are_audited(service, people, engine)
         assert [(e.actor, e.detail["rows"]) for e in exports] == [("sv2", 0), ("sv1", 1)]
 
 
-def test_approved_answers_become_office_knowledge_for_similar_questions(service, people) -> None:  # noqa: ANN001
+def test_approved_answers_become_office_knowledge_for_similar_questions(service, people) -> None:
     t = _plain_turn(service, people.cw1)
     service.request_review(people.cw1, t)
     service.act(people.sv1, t, "correct", "原本確認済み", "家電の購入などは認められる範囲で控除できる。[1]")
@@ -189,7 +189,7 @@ def test_approved_answers_become_office_knowledge_for_similar_questions(service,
     assert unrelated.office == []
 
 
-def test_requeue_when_a_cited_passage_changes(service, people, engine) -> None:  # noqa: ANN001
+def test_requeue_when_a_cited_passage_changes(service, people, engine) -> None:
     t = _plain_turn(service, people.cw1)
     service.request_review(people.cw1, t)
     service.act(people.sv1, t, "approve")
@@ -208,7 +208,7 @@ def test_requeue_when_a_cited_passage_changes(service, people, engine) -> None: 
         assert [e.action for e in audit.entries(s, action_prefix="review.requeue")] == ["review.requeue"]
 
 
-def test_repeats_are_one_item_and_one_decision_keeps_the_counts_in_step(service, people, engine) -> None:  # noqa: ANN001
+def test_repeats_are_one_item_and_one_decision_keeps_the_counts_in_step(service, people, engine) -> None:
     a = _plain_turn(service, people.cw1)
     b = _plain_turn(service, people.cw2)
     c = service.ask(people.cw1, PLAIN_QUESTIONS[0].replace("か", "か？") + " ").turn_id  # same after normalising
@@ -233,7 +233,7 @@ def test_repeats_are_one_item_and_one_decision_keeps_the_counts_in_step(service,
         assert sorted(repeats, key=str) == sorted([None, b, b], key=str)
 
 
-def test_a_question_the_sources_say_nothing_about_is_not_queued(service, people) -> None:  # noqa: ANN001
+def test_a_question_the_sources_say_nothing_about_is_not_queued(service, people) -> None:
     r = service.ask(people.cw1, "明日の東京の天気は晴れですか")
     assert r.answer.abstained and not r.answer.citations
     assert r.review_status == "none" and service.queue_items(people.sv1) == []

@@ -16,7 +16,7 @@ from kb_bot.settings import SettingsError
 from kb_bot.users import UserError
 
 
-def test_every_turn_is_stored_with_citations_flags_and_timings(service, people, engine) -> None:  # noqa: ANN001
+def test_every_turn_is_stored_with_citations_flags_and_timings(service, people, engine) -> None:
     r = service.ask(people.cw1, "63条と78条の違いは")
     assert r.mode == "extractive" and not r.answer.abstained
     assert r.answer.disclaimer == DISCLAIMER
@@ -38,7 +38,7 @@ def test_every_turn_is_stored_with_citations_flags_and_timings(service, people, 
         assert [(f.action, f.actor, f.to_status) for f in flagged] == [("flag", "system", "pending")]
 
 
-def test_abstained_turn_is_flagged_and_offers_the_sv(service, people) -> None:  # noqa: ANN001
+def test_abstained_turn_is_flagged_and_offers_the_sv(service, people) -> None:
     r = service.ask(people.cw1, "保護費の支給日はいつか")
     assert r.answer.abstained
     assert r.flags == ["abstained"]
@@ -46,12 +46,12 @@ def test_abstained_turn_is_flagged_and_offers_the_sv(service, people) -> None:  
     assert r.answer.citations  # the nearest passages are still shown (as 近い記載)
 
 
-def test_plain_question_is_not_flagged(service, people) -> None:  # noqa: ANN001
+def test_plain_question_is_not_flagged(service, people) -> None:
     r = service.ask(people.cw1, "自立更生のための費用を控除してよいか")
     assert r.flags == [] and r.review_status == "none"
 
 
-def test_an_answer_on_a_weak_basis_says_so_and_goes_to_the_sv(chat_env, engine, people) -> None:  # noqa: ANN001
+def test_an_answer_on_a_weak_basis_says_so_and_goes_to_the_sv(chat_env, engine, people) -> None:
     from kb_bot.answer import WEAK_BASIS_NOTE
     from kb_bot.chat.service import ChatService
     from kb_bot.web.render import answer_html
@@ -67,14 +67,14 @@ def test_an_answer_on_a_weak_basis_says_so_and_goes_to_the_sv(chat_env, engine, 
     assert not r.answer.weak_basis and r.flags == [] and WEAK_BASIS_NOTE not in answer_html(r.payload)
 
 
-def test_empty_and_overlong_questions_are_refused(service, people) -> None:  # noqa: ANN001
+def test_empty_and_overlong_questions_are_refused(service, people) -> None:
     with pytest.raises(UserError):
         service.ask(people.cw1, "   ")
     with pytest.raises(UserError):
         service.ask(people.cw1, "あ" * 2001)
 
 
-def test_history_is_own_turns_newest_first(service, people) -> None:  # noqa: ANN001
+def test_history_is_own_turns_newest_first(service, people) -> None:
     a = service.ask(people.cw1, "自立更生のための費用を控除してよいか").turn_id
     service.ask(people.cw2, "63条と78条の違いは")
     b = service.ask(people.cw1, "63条と78条の違いは").turn_id
@@ -109,7 +109,7 @@ def test_flag_rules_are_settings() -> None:
         ChatSettings(mode="llm")  # needs base_url and model
 
 
-def test_chat_settings_from_environment(chat_env, monkeypatch) -> None:  # noqa: ANN001
+def test_chat_settings_from_environment(chat_env, monkeypatch) -> None:
     from kb_bot.chat.config import chat_settings
 
     monkeypatch.setenv("KB_BOT_CHAT_OFFICE_MAX", "3")

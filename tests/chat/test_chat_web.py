@@ -16,7 +16,7 @@ from kb_bot.web import render
 # -- rendering ------------------------------------------------------------------------------------------
 
 
-def _answer(**kw) -> dict:  # noqa: ANN003
+def _answer(**kw) -> dict:
     base = {
         "question": "q", "answer": "返還を求める。[1]", "abstained": False, "corpus_version": "abc123",
         "retrieval_mode": "lexical", "disclaimer": DISCLAIMER, "reason": "", "notice": "",
@@ -110,7 +110,7 @@ def test_everything_dynamic_is_escaped() -> None:
 @settings(max_examples=60, deadline=None)
 @given(answer=st.text(max_size=80), abstained=st.booleans(), reason=st.text(max_size=20),
        disclaimer=st.sampled_from([DISCLAIMER, "", None]))
-def test_the_disclaimer_is_never_omitted(answer: str, abstained: bool, reason: str, disclaimer) -> None:  # noqa: ANN001
+def test_the_disclaimer_is_never_omitted(answer: str, abstained: bool, reason: str, disclaimer) -> None:
     html = render.answer_html(_answer(answer=answer, abstained=abstained, reason=reason, disclaimer=disclaimer), 1)
     assert DISCLAIMER in html
 
@@ -128,7 +128,7 @@ def test_history_shows_the_review_outcome() -> None:
 
 
 @pytest.fixture
-def web(chat_env, engine, people, monkeypatch):  # noqa: ANN001, ANN201
+def web(chat_env, engine, people, monkeypatch):
     from fastapi.testclient import TestClient
 
     from kb_bot.web import auth
@@ -138,11 +138,11 @@ def web(chat_env, engine, people, monkeypatch):  # noqa: ANN001, ANN201
     return TestClient(create_app(chat_env, engine), base_url="http://127.0.0.1:7860")
 
 
-def _login(client, name: str, password: str):  # noqa: ANN001, ANN202
+def _login(client, name: str, password: str):
     return client.post("/login", data={"username": name, "password": password}, follow_redirects=False)
 
 
-def test_anonymous_is_sent_to_the_japanese_login_page(web) -> None:  # noqa: ANN001
+def test_anonymous_is_sent_to_the_japanese_login_page(web) -> None:
     r = web.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     page = web.get("/login")
@@ -151,7 +151,7 @@ def test_anonymous_is_sent_to_the_japanese_login_page(web) -> None:  # noqa: ANN
     assert web.post("/gradio_api/queue/join", json={}).status_code == 401
 
 
-def test_login_logout_and_audit(web, engine) -> None:  # noqa: ANN001
+def test_login_logout_and_audit(web, engine) -> None:
     bad = _login(web, "cw1", "wrong-password")
     assert bad.status_code == 401 and "違います" in bad.text
     ok = _login(web, "cw1", "cw1-password-1")
@@ -167,31 +167,31 @@ def test_login_logout_and_audit(web, engine) -> None:  # noqa: ANN001
     assert actions[-3:] == ["login.failed", "login", "logout"]
 
 
-def test_repeated_failures_lock_the_name(web) -> None:  # noqa: ANN001
+def test_repeated_failures_lock_the_name(web) -> None:
     for _ in range(5):
         assert _login(web, "cw2", "nope-nope-nope").status_code == 401
     r = _login(web, "cw2", "cw2-password-1")
     assert r.status_code == 401 and "10分間" in r.text
 
 
-def test_a_disabled_user_is_logged_out(web, engine) -> None:  # noqa: ANN001
+def test_a_disabled_user_is_logged_out(web, engine) -> None:
     assert _login(web, "cw1", "cw1-password-1").status_code == 303
     with session_scope(engine) as s:
         users.disable_user(s, users.get_user(s, "cw1"), actor="admin")
     assert web.get("/", follow_redirects=False).status_code == 303
 
 
-def test_cross_site_login_post_is_refused(web) -> None:  # noqa: ANN001
+def test_cross_site_login_post_is_refused(web) -> None:
     r = web.post("/login", data={"username": "cw1", "password": "cw1-password-1"},
                  headers={"Origin": "http://evil.example"}, follow_redirects=False)
     assert r.status_code == 403
 
 
-def test_sso_header_is_off_by_default(web) -> None:  # noqa: ANN001
+def test_sso_header_is_off_by_default(web) -> None:
     assert web.get("/", headers={"X-Remote-User": "cw1"}, follow_redirects=False).status_code == 303
 
 
-def test_sso_header_from_a_trusted_proxy(chat_env, engine, people, monkeypatch) -> None:  # noqa: ANN001
+def test_sso_header_from_a_trusted_proxy(chat_env, engine, people, monkeypatch) -> None:
     from fastapi.testclient import TestClient
 
     from kb_bot.web.app import create_app
@@ -219,14 +219,14 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
-def test_demo_is_refused_on_a_non_loopback_bind(home, capsys) -> None:  # noqa: ANN001
+def test_demo_is_refused_on_a_non_loopback_bind(home, capsys) -> None:
     from kb_bot.cli import main
 
     assert main(["serve", "--demo", "--host", "0.0.0.0"]) == 2
     assert "--demo" in capsys.readouterr().err
 
 
-def test_demo_passwords_are_refused_on_a_non_loopback_bind(chat_env, engine, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_demo_passwords_are_refused_on_a_non_loopback_bind(chat_env, engine, monkeypatch, capsys) -> None:
     from kb_bot.cli import main
     from kb_bot.commands.serve import DEMO_USERS, ensure_demo_users, users_with_demo_passwords
 
@@ -247,7 +247,7 @@ def test_demo_passwords_are_refused_on_a_non_loopback_bind(chat_env, engine, mon
 # -- alerts at login ----------------------------------------------------------------------------------------------
 
 
-def test_deadline_alerts_show_for_the_cw_and_their_sv(chat_env, engine, people) -> None:  # noqa: ANN001
+def test_deadline_alerts_show_for_the_cw_and_their_sv(chat_env, engine, people) -> None:
     from kb_bot.claims.cases import add_case
     from kb_bot.claims.config import ClaimsSettings
     from kb_bot.claims.deadlines import register_declaration
@@ -267,7 +267,7 @@ def test_deadline_alerts_show_for_the_cw_and_their_sv(chat_env, engine, people) 
     assert "A-0001" not in app.alerts(viewers["admin"])
 
 
-def test_tab_plugin_point(chat_env, engine, people, monkeypatch) -> None:  # noqa: ANN001
+def test_tab_plugin_point(chat_env, engine, people, monkeypatch) -> None:
     import sys
     import types
 
@@ -277,7 +277,7 @@ def test_tab_plugin_point(chat_env, engine, people, monkeypatch) -> None:  # noq
 
     seen = {}
 
-    def build(ctx) -> None:  # noqa: ANN001
+    def build(ctx) -> None:
         with ctx.tab("期限", roles=("cw", "sv")):
             gr.Markdown("plugin")
         seen["state"] = ctx.user_state

@@ -22,7 +22,7 @@ PASSWORDS = {"admin": "admin-password-1", "sv1": "sv1-password-1", "sv2": "sv2-p
 
 
 @pytest.fixture
-def served(chat_env, engine, people, monkeypatch) -> Iterator[tuple[str, object]]:  # noqa: ANN001
+def served(chat_env, engine, people, monkeypatch) -> Iterator[tuple[str, object]]:
     import uvicorn
 
     from kb_bot.web import auth
@@ -55,7 +55,7 @@ def _client(url: str, name: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def _export_as(web, engine, name: str) -> str:  # noqa: ANN001
+def _export_as(web, engine, name: str) -> str:
     from kb_bot.db import session_scope
     from kb_bot.users import get_user
     from kb_bot.web.app import Viewer
@@ -71,7 +71,7 @@ def _leftovers() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("kbbot-export-*")}
 
 
-def test_only_the_exporter_or_their_teams_sv_downloads_once(served, engine, people, service) -> None:  # noqa: ANN001
+def test_only_the_exporter_or_their_teams_sv_downloads_once(served, engine, people, service) -> None:
     url, web = served
     before = _leftovers()
     service.ask(people.cw1, "自立更生のための費用を控除してよいか")
@@ -90,7 +90,7 @@ def test_only_the_exporter_or_their_teams_sv_downloads_once(served, engine, peop
     assert web.exports.waiting() == 0 and _leftovers() == before  # nothing on disk, nothing left held
 
 
-def test_the_teams_sv_may_download_a_cws_export_and_links_expire(engine, people) -> None:  # noqa: ANN001
+def test_the_teams_sv_may_download_a_cws_export_and_links_expire(engine, people) -> None:
     now = [0.0]
     store = ExportStore(engine, ttl=60, clock=lambda: now[0])
     token = store.add(people.cw1, Download.csv("a.csv", "x")).split("/")[2]

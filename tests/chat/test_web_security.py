@@ -21,7 +21,7 @@ EVIL = "https://evil.example"
 
 
 @contextmanager
-def _served(app) -> Iterator[str]:  # noqa: ANN001
+def _served(app) -> Iterator[str]:
     import uvicorn
 
     from kb_bot.web.security import SERVER_OPTIONS
@@ -43,7 +43,7 @@ def _served(app) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def serve(chat_env, engine, people, monkeypatch) -> Iterator[Callable[..., str]]:  # noqa: ANN001
+def serve(chat_env, engine, people, monkeypatch) -> Iterator[Callable[..., str]]:
     """``serve(**env)`` sets ``KB_BOT_<NAME>`` variables, builds the app and serves it; returns its URL."""
     from kb_bot.web import auth
     from kb_bot.web.app import create_app
@@ -76,7 +76,7 @@ def _cors_headers(r: httpx.Response) -> dict[str, str]:
     return {k: v for k, v in r.headers.items() if k.lower().startswith("access-control-")}
 
 
-def _audit_actions(engine, actor: str) -> list[str]:  # noqa: ANN001
+def _audit_actions(engine, actor: str) -> list[str]:
     with session_scope(engine) as s:
         return [e.action for e in audit.entries(s, actor=actor, limit=1000)]
 
@@ -84,7 +84,7 @@ def _audit_actions(engine, actor: str) -> list[str]:  # noqa: ANN001
 # -- CORS ----------------------------------------------------------------------------------------------------
 
 
-def test_an_unknown_origin_gets_no_cors_headers(serve) -> None:  # noqa: ANN001
+def test_an_unknown_origin_gets_no_cors_headers(serve) -> None:
     url = serve()
     with _client(url) as c:
         assert _login(c, "cw1", "cw1-password-1").status_code == 303
@@ -100,7 +100,7 @@ def test_an_unknown_origin_gets_no_cors_headers(serve) -> None:  # noqa: ANN001
         assert c.get("/config", headers={"Origin": f"http://{PUBLIC_HOST}"}).status_code == 200
 
 
-def test_a_configured_origin_may_call_with_credentials(serve) -> None:  # noqa: ANN001
+def test_a_configured_origin_may_call_with_credentials(serve) -> None:
     portal = "https://portal.office.example"
     url = serve(web_allowed_origins=portal)
     with _client(url) as c:
@@ -117,7 +117,7 @@ def test_a_configured_origin_may_call_with_credentials(serve) -> None:  # noqa: 
 # -- headers, uploads, API description ------------------------------------------------------------------------
 
 
-def test_security_headers_on_every_response(serve) -> None:  # noqa: ANN001
+def test_security_headers_on_every_response(serve) -> None:
     url = serve()
     with _client(url) as c:
         anonymous = [c.get("/login"), c.get("/config"), c.get("/healthz"), c.get("/no-such-page")]
@@ -137,7 +137,7 @@ def test_security_headers_on_every_response(serve) -> None:  # noqa: ANN001
         assert static.headers.get("x-content-type-options") == "nosniff"
 
 
-def test_uploads_above_the_limit_are_refused(serve) -> None:  # noqa: ANN001
+def test_uploads_above_the_limit_are_refused(serve) -> None:
     url = serve(web_max_upload_mb="1")
     with _client(url) as c:
         assert _login(c, "cw1", "cw1-password-1").status_code == 303
@@ -147,7 +147,7 @@ def test_uploads_above_the_limit_are_refused(serve) -> None:  # noqa: ANN001
         assert small.status_code == 200 and small.json()[0].endswith("small.csv")
 
 
-def test_api_description_is_not_served_anonymously(serve) -> None:  # noqa: ANN001
+def test_api_description_is_not_served_anonymously(serve) -> None:
     url = serve()
     with _client(url) as c:
         for path in ("/openapi.json", "/docs", "/redoc", "/gradio_api/openapi.json", "/gradio_api/info"):
@@ -156,7 +156,7 @@ def test_api_description_is_not_served_anonymously(serve) -> None:  # noqa: ANN0
             assert "paths" not in r.text and "named_endpoints" not in r.text
 
 
-def test_an_unknown_api_name_is_a_clean_404(serve) -> None:  # noqa: ANN001
+def test_an_unknown_api_name_is_a_clean_404(serve) -> None:
     url = serve()
     with _client(url) as c:
         assert _login(c, "cw1", "cw1-password-1").status_code == 303
@@ -174,7 +174,7 @@ def _parallel(n: int, fn: Callable[[int], httpx.Response]) -> list[httpx.Respons
         return list(pool.map(fn, range(n)))
 
 
-def test_parallel_wrong_passwords_are_checked_at_most_the_limit(serve, engine) -> None:  # noqa: ANN001
+def test_parallel_wrong_passwords_are_checked_at_most_the_limit(serve, engine) -> None:
     url = serve()
 
     def guess(i: int) -> httpx.Response:
@@ -191,7 +191,7 @@ def test_parallel_wrong_passwords_are_checked_at_most_the_limit(serve, engine) -
         assert r.status_code == 401 and "10分間" in r.text
 
 
-def test_a_right_password_in_a_burst_of_wrong_ones_is_refused_and_clears_nothing(serve, engine) -> None:  # noqa: ANN001
+def test_a_right_password_in_a_burst_of_wrong_ones_is_refused_and_clears_nothing(serve, engine) -> None:
     url = serve()
 
     def guess(i: int) -> httpx.Response:
@@ -209,7 +209,7 @@ def test_a_right_password_in_a_burst_of_wrong_ones_is_refused_and_clears_nothing
         assert r.status_code == 401 and "ログインできません" in r.text
 
 
-def test_spraying_names_from_one_address_is_limited_despite_forged_forwarded_for(serve, engine) -> None:  # noqa: ANN001
+def test_spraying_names_from_one_address_is_limited_despite_forged_forwarded_for(serve, engine) -> None:
     url = serve(chat_trusted_proxies="10.9.9.9")  # the test client (127.0.0.1) is no proxy
     names = ["admin", "sv1", "sv2", "cw1", "cw2", "cw3"]
     codes = []
@@ -227,7 +227,7 @@ def test_spraying_names_from_one_address_is_limited_despite_forged_forwarded_for
         assert r.status_code == 401 and "多すぎる" in r.text
 
 
-def test_a_stranger_cannot_lock_a_cw_out_of_their_own_desk(serve, engine) -> None:  # noqa: ANN001
+def test_a_stranger_cannot_lock_a_cw_out_of_their_own_desk(serve, engine) -> None:
     url = serve(web_login_max_delay_s="1")  # 127.0.0.1 is a trusted proxy by default: X-Forwarded-For counts
     attacker, desk = {"X-Forwarded-For": "203.0.113.66"}, {"X-Forwarded-For": "192.168.10.21"}
     with _client(url) as c:
@@ -242,7 +242,7 @@ def test_a_stranger_cannot_lock_a_cw_out_of_their_own_desk(serve, engine) -> Non
     assert ips == ["192.168.10.21"]
 
 
-def test_the_name_slows_down_after_failures_from_many_addresses(serve) -> None:  # noqa: ANN001
+def test_the_name_slows_down_after_failures_from_many_addresses(serve) -> None:
     url = serve(web_login_slow_after="3", web_login_max_delay_s="30")
     with _client(url) as c:
         for i in range(3):

@@ -15,7 +15,7 @@ from kb_bot.web.guard import GENERIC, guarded, refuse
 SECRET = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0$aGFzaA"
 
 
-def test_a_user_error_is_shown_as_it_is_and_not_logged(caplog) -> None:  # noqa: ANN001
+def test_a_user_error_is_shown_as_it_is_and_not_logged(caplog) -> None:
     def handler() -> str:
         raise PermissionDenied("この質問を見る権限がありません")
 
@@ -37,8 +37,8 @@ def test_a_message_is_escaped_for_gradios_error_box() -> None:
     assert "<img" not in shown.value.message and "&lt;img" in shown.value.message
 
 
-def test_an_unexpected_error_is_logged_with_its_traceback_and_shown_without_its_text(caplog) -> None:  # noqa: ANN001
-    def handler(x: int):  # noqa: ANN202 - a generator handler, like the chat's
+def test_an_unexpected_error_is_logged_with_its_traceback_and_shown_without_its_text(caplog) -> None:
+    def handler(x: int):  # a generator handler, like the chat's
         yield x
         raise RuntimeError(f"INSERT INTO users … parameters: ('cw9', '{SECRET}')")
 
@@ -48,7 +48,7 @@ def test_an_unexpected_error_is_logged_with_its_traceback_and_shown_without_its_
     assert [r.exc_info[0] for r in caplog.records] == [RuntimeError]
 
 
-def test_a_refusal_is_one_log_line_without_a_traceback(caplog) -> None:  # noqa: ANN001
+def test_a_refusal_is_one_log_line_without_a_traceback(caplog) -> None:
     with caplog.at_level(logging.WARNING, "kb_bot.web"), pytest.raises(gr.Error) as shown:
         refuse("この画面を使う権限がありません", "cw1")
     assert not shown.value.print_exception
@@ -78,7 +78,7 @@ def test_every_audit_code_written_by_the_code_has_a_japanese_label() -> None:
     assert sorted(c for c in codes if action_label(c) == c) == []
 
 
-def test_help_is_in_japanese(capsys) -> None:  # noqa: ANN001
+def test_help_is_in_japanese(capsys) -> None:
     for argv in (["--help"], ["claims", "list", "--help"], ["users", "add", "--help"]):
         with pytest.raises(SystemExit):
             build_parser().parse_args(argv)
@@ -88,7 +88,7 @@ def test_help_is_in_japanese(capsys) -> None:  # noqa: ANN001
             assert english not in out
 
 
-def test_a_broken_alert_provider_shows_no_exception_text(chat_env, engine, people, monkeypatch, caplog) -> None:  # noqa: ANN001
+def test_a_broken_alert_provider_shows_no_exception_text(chat_env, engine, people, monkeypatch, caplog) -> None:
     import sys
     import types
 
@@ -96,7 +96,7 @@ def test_a_broken_alert_provider_shows_no_exception_text(chat_env, engine, peopl
     from kb_bot.users import get_user
     from kb_bot.web import app as web_app
 
-    def broken(session, user, settings) -> list[str]:  # noqa: ANN001
+    def broken(session, user, settings) -> list[str]:
         raise RuntimeError(f"SELECT … parameters: ('{SECRET}',)")
 
     module = types.ModuleType("kb_test_broken_alerts")

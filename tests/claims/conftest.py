@@ -1,18 +1,27 @@
-"""A small office on the test database: two teams, three CWs, a few cases."""
+"""A small office on the test database: two teams, three CWs, a few cases; the claims the dunning tests use;
+the ``kb`` fixture that runs the command line."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 import pytest
 
 from kb_bot import users
+from kb_bot.claims import service
 from kb_bot.claims.calendar import HolidayCalendar, load_calendar
 from kb_bot.claims.cases import add_case
 from kb_bot.claims.config import ClaimsSettings
+from kb_bot.claims.ledger import Basis
 from kb_bot.claims.models import Case
+from kb_bot.claims.service import DecisionInput
+from kb_bot.cli import main
 from kb_bot.users import User
+
+DUNNING_DUE = dt.date(2025, 5, 30)
+"""The due date of the ``claims`` fixture's claims."""
 
 
 @dataclass
@@ -52,3 +61,52 @@ def office(session) -> Office:
     session.commit()
     cfg = ClaimsSettings(office_contact="中央市 収納係 03-0000-0000")
     return Office(admin, sv1, sv2, cw1, cw2, cw3, case1, case2, case3, case4, cfg, load_calendar(cfg))
+
+
+@pytest.fixture
+def kb(db_url, tmp_path, monkeypatch, capsys):
+    """Run ``kb-bot`` with a fresh home and the test database; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("KB_BOT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KB_BOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("KB_BOT_CLAIMS_OFFICE_CONTACT", "中央市 収納係 03-0000-0000")
+    monkeypatch.delenv("KB_BOT_CONFIG", raising=False)
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def claims(session, office):
+    """The dunning tests' claims: a mobile (overdue, part paid), a landline, a full-width number, one not yet due,
+    an heir without a phone, one paid in full."""
+    def make(actor, case, basis=Basis.ART78, months=(("2024-10", 80_000),), due=DUNNING_DUE, **kw):
+        decision = DecisionInput(basis=basis, decided_on=dt.date(2025, 3, 1), months=list(months), **kw)
+        claim, _ = service.create_claim(
+            session,
+            actor,
+            case,
+            decision,
+            cfg=office.cfg,
+            calendar=office.calendar,
+            assessed_on=dt.date(2025, 3, 10),
+            due=due,
+        )
+        return claim
+
+    c = {
+        "mobile": make(office.cw1, office.case1, surcharge=32_000),  # 090…, overdue
+        "landline": make(office.cw1, office.case2, basis=Basis.ART63),  # 03…: letter
+        "fullwidth": make(office.cw2, office.case3),  # ０８０… normalised
+        "not_due": make(office.cw3, office.case4, due=dt.date(2025, 8, 29)),
+        "heir": make(office.cw3, office.case4, debtor_name="高橋 三郎", debtor_relation="相続人", debtor_phone=""),
+        "paid": make(office.cw1, office.case1),
+    }
+    service.record_payment(session, office.cw1, c["mobile"], dt.date(2025, 6, 1), 12_345, "counter", cfg=office.cfg)
+    service.record_payment(session, office.cw1, c["paid"], dt.date(2025, 5, 1), 80_000, "counter", cfg=office.cfg)
+    session.commit()
+    return c

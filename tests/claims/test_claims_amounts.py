@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from kb_bot.claims.cases import ClaimsError
+from kb_bot.claims.forms import parse_deductions, parse_months
 from kb_bot.claims.kaigo import KaigoFileError, import_file
 from kb_bot.claims.models import Claim, ClaimEvent, KaigoBatch
 from kb_bot.claims.money import MAX_YEN, parse_yen
-from kb_bot.claims.forms import parse_deductions, parse_months
-from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
+from test_claims_cli import setup_office
 from test_claims_kaigo import NORMAL, row, write
 
 HUGE = str(10**23)
@@ -25,9 +25,9 @@ def test_the_bound_is_a_billion_yen_and_inclusive():
 
 
 def test_the_app_forms_refuse_a_huge_month_or_deduction():
-    with pytest.raises(ClaimsError, match="支給月 2024-10 の額 .*上限"):
+    with pytest.raises(ClaimsError, match=r"支給月 2024-10 の額 .*上限"):
         parse_months(f"2024-10={HUGE}")
-    with pytest.raises(ClaimsError, match="自立更生費 冷蔵庫 の額 .*上限"):
+    with pytest.raises(ClaimsError, match=r"自立更生費 冷蔵庫 の額 .*上限"):
         parse_deductions(f"冷蔵庫={HUGE}=見積書")
 
 
@@ -61,12 +61,11 @@ def test_a_huge_premium_refuses_the_whole_file(session, office, tmp_path):
 
 
 def test_the_ledger_refuses_a_huge_amount_that_bypasses_the_parsers():
+    from kb_bot.claims.ledger import Kind, LedgerError, monthly_schedule
     from ledger_helpers import assessed_claim
 
-    from kb_bot.claims.ledger import Kind, LedgerError, monthly_schedule
-
     ledger = assessed_claim()
-    with pytest.raises(LedgerError, match="収納額 .*上限 1,000,000,000円"):
+    with pytest.raises(LedgerError, match=r"収納額 .*上限 1,000,000,000円"):
         ledger.add(Kind.PAYMENT, ledger.events[-1].on, amount=10**23, route="counter")
     with pytest.raises(LedgerError, match="分納回数 1000000000 回は多すぎます"):
         monthly_schedule(100_000, ledger.events[-1].on, 10**9, lambda d: d)

@@ -14,23 +14,6 @@ from kb_bot.db import make_engine, session_scope
 from kb_bot.users import authenticate
 
 
-@pytest.fixture
-def kb(db_url, tmp_path, monkeypatch, capsys):
-    """Run ``kb-bot`` with a fresh home and the test database; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("KB_BOT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("KB_BOT_DATABASE_URL", db_url)
-    monkeypatch.setenv("KB_BOT_CLAIMS_OFFICE_CONTACT", "中央市 収納係 03-0000-0000")
-    monkeypatch.delenv("KB_BOT_CONFIG", raising=False)
-
-    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def setup_office(kb) -> None:
     assert kb("users", "add", "admin", "--role", "admin", "--password-stdin", stdin="admin-password-1\n")[0] == 0
     assert (
@@ -423,7 +406,7 @@ def test_the_cli_and_the_tab_record_events_with_one_form():
     assert set(CLI_EVENT_KINDS.values()) == set(FIELDS_BY_KIND)  # … and is a kind the tab offers
 
 
-def add_63_claim(kb) -> None:  # noqa: ANN001
+def add_63_claim(kb) -> None:
     """The office of :func:`setup_office` and claim 1: a 63条 claim of 60,000 yen on case A-0001, by cw1."""
     setup_office(kb)
     code, _, err = kb("claims", "add", "--case", "A-0001", "--basis", "63", "--decided-on", "2025-04-10",

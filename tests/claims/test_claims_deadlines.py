@@ -42,7 +42,7 @@ def test_declaration_deadline_from_settings_per_type(session, office):
 def test_declaration_status_flow(session, office):
     decl = register_declaration(session, office.cw1, office.case1, "tax_survey", D(2025, 6, 10), office.cfg)
     update_declaration(session, office.cw1, decl, "in_progress")
-    with pytest.raises(ClaimsError, match="処理日.*結果"):
+    with pytest.raises(ClaimsError, match=r"処理日.*結果"):
         update_declaration(session, office.cw1, decl, "done", processed_on=D(2025, 6, 20))
     with pytest.raises(ClaimsError, match="受理日"):
         update_declaration(session, office.cw1, decl, "done", processed_on=D(2025, 6, 1), result="認定")

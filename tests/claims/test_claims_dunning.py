@@ -21,38 +21,7 @@ from kb_bot.claims.service import DecisionInput
 from kb_bot.users import PermissionDenied
 
 D = dt.date
-DUE = D(2025, 5, 30)
 AS_OF = D(2025, 7, 1)
-
-
-@pytest.fixture
-def claims(session, office):
-    def make(actor, case, basis=Basis.ART78, months=(("2024-10", 80_000),), due=DUE, **kw):
-        decision = DecisionInput(basis=basis, decided_on=D(2025, 3, 1), months=list(months), **kw)
-        claim, _ = service.create_claim(
-            session,
-            actor,
-            case,
-            decision,
-            cfg=office.cfg,
-            calendar=office.calendar,
-            assessed_on=D(2025, 3, 10),
-            due=due,
-        )
-        return claim
-
-    c = {
-        "mobile": make(office.cw1, office.case1, surcharge=32_000),  # 090…, overdue
-        "landline": make(office.cw1, office.case2, basis=Basis.ART63),  # 03…: letter
-        "fullwidth": make(office.cw2, office.case3),  # ０８０… normalised
-        "not_due": make(office.cw3, office.case4, due=D(2025, 8, 29)),
-        "heir": make(office.cw3, office.case4, debtor_name="高橋 三郎", debtor_relation="相続人", debtor_phone=""),
-        "paid": make(office.cw1, office.case1),
-    }
-    service.record_payment(session, office.cw1, c["mobile"], D(2025, 6, 1), 12_345, "counter", cfg=office.cfg)
-    service.record_payment(session, office.cw1, c["paid"], D(2025, 5, 1), 80_000, "counter", cfg=office.cfg)
-    session.commit()
-    return c
 
 
 def _read(path: Path) -> list[list[str]]:

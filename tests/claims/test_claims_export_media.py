@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from kb_bot.claims.cases import ClaimsError
 from kb_bot.claims.dunning import export_dunning
 from kb_bot.claims.models import DunningExport
-from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
-from test_claims_dunning import AS_OF, claims  # noqa: F401 - the claims fixture (one debtor without a mobile)
+from test_claims_cli import setup_office
+from test_claims_dunning import AS_OF
 
 
 def exports(session) -> int:

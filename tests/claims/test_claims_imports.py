@@ -12,7 +12,7 @@ from kb_bot import audit
 from kb_bot.claims.cases import ClaimsError, get_case, import_cases
 from kb_bot.claims.kaigo import KaigoFileError, import_file, list_drafts
 from kb_bot.claims.models import KaigoBatch, KaigoDraft
-from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
+from test_claims_cli import setup_office
 from test_claims_kaigo import row, write
 
 HEADER = "case_number,cw,head_name,phone,birth_date,closed_on\n"

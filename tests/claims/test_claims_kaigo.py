@@ -81,7 +81,7 @@ def test_invalid_rows_are_all_reported_and_nothing_is_stored(session, office, tm
         assert expected in problems, expected
     session.rollback()
     assert session.query(KaigoBatch).count() == 0 and session.query(KaigoDraft).count() == 0
-    with pytest.raises(KaigoFileError, match="列 .*3月"):
+    with pytest.raises(KaigoFileError, match=r"列 .*3月"):
         (tmp_path / "cols.csv").write_text("ケース番号,被保険者番号\nA-0001,0000000001\n", encoding="utf-8")
         import_file(session, office.sv1, tmp_path / "cols.csv", office.cfg)
 
@@ -146,7 +146,7 @@ def test_changes_and_switch_to_pension_deduction(session, office, tmp_path):
     first = _first_import(session, office, tmp_path)
     decide(session, office.cw1, first.drafts[0], True, D(2025, 4, 1))
     session.commit()
-    raised = NORMAL[:6] + [7_000, 0, 7_000, 0, 7_000, 0]
+    raised = [*NORMAL[:6], 7_000, 0, 7_000, 0, 7_000, 0]
     path = write(
         tmp_path / "kaigo-2025-10.csv",
         [

@@ -24,7 +24,7 @@ from kb_bot.claims.config import ClaimsSettings
 from kb_bot.claims.kaigo import decide, import_file, late_change_notice, list_drafts
 from kb_bot.claims.models import KaigoBatch, KaigoDraft
 from kb_bot.db import alembic_config, make_engine, migrate, session_scope
-from test_claims_cli import kb, setup_office  # noqa: F401 - the CLI fixture
+from test_claims_cli import setup_office
 from test_claims_kaigo import row, write
 
 D = dt.date
@@ -177,8 +177,8 @@ def test_an_sv_and_an_administrator_importing_at_once_leave_one_pending_draft_pe
     assert pending == [("0000000001", 1), ("0000000003", 1), ("0000000004", 1)]
     batches = session.scalars(select(KaigoBatch.scope).order_by(KaigoBatch.id)).all()
     if errors:  # PostgreSQL: the SV's drafts collide with the administrator's on the unique index
-        assert errors == ["premiums-office.csv の取込中に、別の取込が同じ人の下書きを作りました。何も取り込んでいません。"
-                          "もう一度実行してください"]
+        assert errors == [("premiums-office.csv の取込中に、別の取込が同じ人の下書きを作りました。何も取り込んでいません。"
+                           "もう一度実行してください")]
         assert batches == ["office"]
         assert import_file(session, office.sv1, office_file, office.cfg).already_imported  # the retry
     else:  # SQLite: the SV's import waited for the lock, then saw the administrator's drafts and replaced them
@@ -295,8 +295,8 @@ def test_kaigo_decide_prints_the_late_decision_flag(kb, tmp_path):
     code, out, _ = kb("kaigo", "decide", "1", "--actor", "cw1", "--on", "2025-08-20")
     assert code == 0 and out.splitlines() == [
         "下書き 1（ケース A-0001・加算の新規計上）を承認しました（決定日 2025-08-20）",
-        "  注意: 下書き 1（ケース A-0001）: 2025-04〜2025-06 の 2 か月分は決定日より前の月の変更です。"
-        "増額 計 12,000円 は追加支給が必要です",
+        ("  注意: 下書き 1（ケース A-0001）: 2025-04〜2025-06 の 2 か月分は決定日より前の月の変更です。"
+         "増額 計 12,000円 は追加支給が必要です"),
     ]
     # the insurer lowers the premium; decided in its first month there is nothing to flag
     path.write_text(PREMIUMS.replace("6000", "5000"), encoding="utf-8")

@@ -46,7 +46,7 @@ def test_surcharge_up_to_the_cap_is_its_own_line():
     ledger = assessed_claim("78", months, surcharge=49_382)
     s = state(ledger)
     assert (s.principal, s.surcharge, s.assessed) == (123_457, 49_382, 172_839)
-    with pytest.raises(LedgerError, match="上限.*49,382円"):
+    with pytest.raises(LedgerError, match=r"上限.*49,382円"):
         Ledger().add(Kind.DECISION, D(2025, 3, 1), **decision("78", months, surcharge=49_383))
 
 
@@ -68,7 +68,7 @@ def test_self_support_deductions_reduce_63_and_are_refused_for_78():
 
 
 def test_77_2_only_for_benefits_from_2018_10_and_never_for_office_error():
-    with pytest.raises(LedgerError, match="2018-09 は対象外.*第63条"):
+    with pytest.raises(LedgerError, match=r"2018-09 は対象外.*第63条"):
         Ledger().add(Kind.DECISION, D(2025, 3, 1), **decision("77-2", [("2018-09", 1), ("2018-10", 1)]))
     with pytest.raises(LedgerError, match="施行規則第22条の3"):
         Ledger().add(Kind.DECISION, D(2025, 3, 1), **decision("77-2", [("2019-01", 1)], cause="office_error"))
@@ -167,9 +167,9 @@ def test_dunning_only_after_due_date_and_once_per_due_date():
     assert standing(state(ledger), D(2025, 5, 1)).needs_dunning == D(2025, 4, 30)
     ledger.add(Kind.DUNNING, D(2025, 5, 1), deadline="2025-05-12", for_due="2025-04-30")
     assert standing(state(ledger), D(2025, 5, 2)).needs_dunning is None
-    with pytest.raises(LedgerError, match="督促は一度だけ.*催告"):
+    with pytest.raises(LedgerError, match=r"督促は一度だけ.*催告"):
         ledger.add(Kind.DUNNING, D(2025, 6, 1), deadline="2025-06-12", for_due="2025-04-30")
-    with pytest.raises(LedgerError, match="指定期限.*より後"):
+    with pytest.raises(LedgerError, match=r"指定期限.*より後"):
         assessed_claim().add(Kind.DUNNING, D(2025, 5, 1), deadline="2025-05-01", for_due="2025-04-30")
     ledger.add(Kind.REMINDER, D(2025, 6, 1), method="電話")
     assert state(ledger).reminders == 1
@@ -193,7 +193,7 @@ def test_past_prescription_a_payment_is_refused_unless_marked_for_refund():
     ledger.add(Kind.PAYMENT, D(2025, 4, 30), amount=10_000, route="counter")  # last day: still collectible
     assert status(state(ledger), D(2025, 4, 30)) == Status.OVERDUE
     assert status(state(ledger), D(2025, 5, 1)) == Status.PRESCRIBED
-    with pytest.raises(LedgerError, match="時効完成日（2025-05-01）を過ぎた.*--refund"):
+    with pytest.raises(LedgerError, match=r"時効完成日（2025-05-01）を過ぎた.*--refund"):
         ledger.add(Kind.PAYMENT, D(2025, 5, 1), amount=5_000, route="counter")
     ledger.add(Kind.PAYMENT, D(2025, 5, 1), amount=5_000, route="counter", refund=True)
     s = state(ledger)

@@ -17,12 +17,13 @@ from kb_bot.claims.service import DecisionInput, Heir
 from kb_bot.errors import UserError
 
 D = dt.date
+DUE = D(2025, 4, 30)
 
 
-def add_claim(session, office, basis, months, *, due=D(2025, 4, 30), **kw):
+def add_claim(session, office, basis, months, *, due=DUE, **kw):
     """Decided 60 days and assessed 50 days before ``due``."""
     decision = DecisionInput(basis=basis, decided_on=due - dt.timedelta(days=60), months=list(months), **kw)
-    claim, notes = service.create_claim(
+    claim, _notes = service.create_claim(
         session,
         office.cw1,
         office.case1,
@@ -60,7 +61,7 @@ def test_surcharge_on_months_before_2014_07_is_refused_with_the_reason(session, 
 
 
 def test_an_office_error_is_not_fraud(session, office):
-    with pytest.raises(LedgerError, match="不正受給ではない.*第63条で登録"):
+    with pytest.raises(LedgerError, match=r"不正受給ではない.*第63条で登録"):
         add_claim(session, office, Basis.ART78, [("2024-10", 50_000)], cause=Cause.OFFICE_ERROR)
     session.rollback()
     assert claim_count(session) == 0
@@ -77,7 +78,7 @@ def test_offset_from_benefits_ends_when_the_debtor_changes_to_an_heir(session, o
     service.record_payment(session, office.cw1, claim, D(2025, 4, 10), 5_000, "benefit", cfg=office.cfg)
     event(session, office, claim, Kind.DEBTOR_CHANGE, D(2025, 5, 1), name="山田 一郎", relation="長男", reason="相続")
     session.commit()
-    with pytest.raises(LedgerError, match="債務者が 2025-05-01 に変わった.*充当はできません"):
+    with pytest.raises(LedgerError, match=r"債務者が 2025-05-01 に変わった.*充当はできません"):
         service.record_payment(session, office.cw1, claim, D(2025, 5, 10), 5_000, "benefit", cfg=office.cfg)
     session.rollback()
     with pytest.raises(LedgerError, match="充当はできません"):
@@ -146,7 +147,7 @@ def test_a_live_plan_warns_before_payments_would_be_refused_as_time_barred(sessi
 @pytest.mark.parametrize("basis", [Basis.ART78, Basis.ART77_2])
 def test_bankruptcy_write_off_of_a_non_dischargeable_claim_needs_a_confirmation(session, office, basis):
     claim = add_claim(session, office, basis, [("2024-10", 100_000)])
-    with pytest.raises(LedgerError, match="免責されない債権.*--confirm-non-dischargeable"):
+    with pytest.raises(LedgerError, match=r"免責されない債権.*--confirm-non-dischargeable"):
         event(session, office, claim, Kind.WRITE_OFF, D(2025, 6, 1), office.sv1, amount=100_000, reason="破産免責")
     session.rollback()
     assert service.state_of(session, claim, office.cfg).written_off == 0
@@ -208,7 +209,7 @@ def test_death_passes_the_claim_to_heirs_in_their_shares(session, office):
     assert totals(load_rows(session, office.admin, D(2025, 7, 2), office.cfg), lambda r: r.cw) == [
         dataclasses.replace(totals_before[0], claims=4, open_claims=3)
     ]
-    assert [(s.debtor.name, s.debtor.phone) for s in states][0] == ("山田 花子", "09011112222")
+    assert next((s.debtor.name, s.debtor.phone) for s in states) == ("山田 花子", "09011112222")
     assert {p.basis for p in parts} == {"78"} and {p.case_id for p in parts} == {claim.case_id}
     # 納期限 and 時効 carry over: the death neither restarts nor extends the prescription
     assert {(s.due, s.prescription_date) for s in states} == {(before.due, before.prescription_date)}

@@ -15,16 +15,17 @@ from sqlalchemy import func, select
 from kb_bot import audit
 from kb_bot.claims import service
 from kb_bot.claims.deadlines import register_application, register_declaration
+from kb_bot.claims.forms import parse_day, parse_months, parse_yen
+from kb_bot.claims.handlers import ClaimsTabs
 from kb_bot.claims.ledger import Basis
 from kb_bot.claims.models import Claim, Declaration, DunningExport, KaigoBatch, KaigoDraft
 from kb_bot.claims.service import DecisionInput
-from kb_bot.claims.forms import parse_day, parse_months, parse_yen
-from kb_bot.claims.handlers import ClaimsTabs
 from kb_bot.claims.web import build
 from kb_bot.settings import Settings
 from kb_bot.web.app import TAB_BUILDERS, TabContext, WebApp
 
 D = dt.date
+DUE = D(2025, 4, 30)
 AS_OF = "2025-07-15"
 KAIGO_SAMPLE = Path(__file__).parent / "data" / "kaigo-sample.csv"
 
@@ -49,7 +50,7 @@ def tabs(office, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     engine.dispose()
 
 
-def claim(session, office, actor, case, basis=Basis.ART63, due=D(2025, 4, 30), **kw) -> Claim:  # noqa: ANN001
+def claim(session, office, actor, case, basis=Basis.ART63, due=DUE, **kw) -> Claim:
     decision = DecisionInput(basis=basis, decided_on=D(2025, 3, 1), months=[("2024-04", 50_000), ("2024-05", 50_000)],
                              **kw)
     c, _ = service.create_claim(session, actor, case, decision, cfg=office.cfg, calendar=office.calendar,
@@ -61,7 +62,7 @@ def claim(session, office, actor, case, basis=Basis.ART63, due=D(2025, 4, 30), *
 # -- the Blocks ------------------------------------------------------------------------------------------
 
 
-def test_tabs_are_registered_and_built_with_their_roles(office, db_url: str, tmp_path: Path, engine) -> None:  # noqa
+def test_tabs_are_registered_and_built_with_their_roles(office, db_url: str, tmp_path: Path, engine) -> None:
     assert "kb_bot.claims.web:build" in TAB_BUILDERS
     settings = Settings(home=tmp_path / "home", database_url=db_url, embed_model="none")
     blocks = WebApp(settings, engine).blocks()
@@ -79,7 +80,7 @@ def test_tabs_are_registered_and_built_with_their_roles(office, db_url: str, tmp
     ]
 
 
-def test_an_unknown_or_disabled_user_is_sent_to_login(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_an_unknown_or_disabled_user_is_sent_to_login(tabs: ClaimsTabs, session, office) -> None:
     with pytest.raises(gr.Error, match="ログインし直して"):
         tabs.claims_list(AS_OF, "unpaid", None, Req("nobody"))
     with pytest.raises(gr.Error, match="権限がありません"):
@@ -89,14 +90,14 @@ def test_an_unknown_or_disabled_user_is_sent_to_login(tabs: ClaimsTabs, session,
 # -- 期限 --------------------------------------------------------------------------------------------------
 
 
-def test_deadlines_cw_sees_own_cases_and_sv_the_team(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_deadlines_cw_sees_own_cases_and_sv_the_team(tabs: ClaimsTabs, session, office) -> None:
     register_declaration(session, office.cw1, office.case1, "income_monthly", D(2025, 7, 1), office.cfg)
     register_declaration(session, office.cw2, office.case3, "assets", D(2025, 7, 10), office.cfg)
     register_declaration(session, office.cw3, office.case4, "assets", D(2025, 7, 10), office.cfg)
     register_application(session, office.cw2, "中村 三郎", office.cw2, D(2025, 7, 8))
     session.commit()
 
-    st, alerts, decls, apps, open_decls, open_apps, cases, cws = tabs.deadlines_view(AS_OF, False, Req("cw1"))
+    _st, alerts, decls, apps, open_decls, open_apps, cases, cws = tabs.deadlines_view(AS_OF, False, Req("cw1"))
     assert "A-0001" in decls and "A-0003" not in decls and "B-0001" not in decls
     assert "本日期限" in decls and "kbc-soon" in decls  # received 7/1 + 14 days = 7/15
     assert "1日超過" in tabs.deadlines_view("2025-07-16", False, Req("cw1"))[2]
@@ -116,7 +117,7 @@ def test_deadlines_cw_sees_own_cases_and_sv_the_team(tabs: ClaimsTabs, session, 
     assert audit.entries(session, actor="sv1", action_prefix="deadlines.view")
 
 
-def test_declaration_is_registered_and_processed_with_a_result(tabs: ClaimsTabs, session, office) -> None:  # noqa
+def test_declaration_is_registered_and_processed_with_a_result(tabs: ClaimsTabs, session, office) -> None:
     out = tabs.add_declaration("A-0001", "income_monthly", "2025-07-01", "7月分", Req("cw1"))
     assert "kbc-ok" in out and "処理期限 2025-07-15" in out
     assert "kbc-err" in tabs.add_declaration("A-0003", "assets", "2025-07-01", "", Req("cw1"))  # cw2's case
@@ -134,7 +135,7 @@ def test_declaration_is_registered_and_processed_with_a_result(tabs: ClaimsTabs,
     assert "8月分から収入認定" not in decls
 
 
-def test_application_extension_needs_a_reason_and_decision_is_recorded(tabs: ClaimsTabs, session) -> None:  # noqa
+def test_application_extension_needs_a_reason_and_decision_is_recorded(tabs: ClaimsTabs, session) -> None:
     out = tabs.add_application("中村 三郎", "start", "cw2", "2025-07-08", "", Req("sv1"))
     assert "kbc-ok" in out and "2025-07-22" in out and "2025-08-08" in out
     assert "kbc-err" in tabs.add_application("山本 四郎", "start", "cw3", "2025-07-08", "", Req("sv1"))  # other team
@@ -156,7 +157,7 @@ def test_application_extension_needs_a_reason_and_decision_is_recorded(tabs: Cla
 # -- 債権 --------------------------------------------------------------------------------------------------
 
 
-def test_claim_lists_cw_own_sv_team_admin_all_with_csv(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_claim_lists_cw_own_sv_team_admin_all_with_csv(tabs: ClaimsTabs, session, office) -> None:
     claim(session, office, office.cw1, office.case1)
     claim(session, office, office.cw2, office.case3)
     claim(session, office, office.cw3, office.case4)
@@ -169,7 +170,7 @@ def test_claim_lists_cw_own_sv_team_admin_all_with_csv(tabs: ClaimsTabs, session
         assert "2025-07-15 現在 未納の債権" in head
     assert seen == {"cw1": {"A-0001"}, "sv1": {"A-0001", "A-0003"}, "sv2": {"B-0001"},
                     "admin": {"A-0001", "A-0003", "B-0001"}}
-    head, body, path = tabs.claims_list(AS_OF, "unpaid", None, Req("sv1"))
+    head, body, _path = tabs.claims_list(AS_OF, "unpaid", None, Req("sv1"))
     assert "2 件" in head and "残高計 200,000円" in head and "100,000" in body and "kbc-soon" in body
     _, body, download = tabs.claims_list(AS_OF, "totals-cw", None, Req("sv1"))
     assert "cw1" in body and "cw2" in body and "cw3" not in body
@@ -183,7 +184,7 @@ def test_claim_lists_cw_own_sv_team_admin_all_with_csv(tabs: ClaimsTabs, session
     assert audit.entries(session, actor="cw1", action_prefix="claims.list")
 
 
-def test_a_recorded_payment_changes_the_balance_shown(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_a_recorded_payment_changes_the_balance_shown(tabs: ClaimsTabs, session, office) -> None:
     c = claim(session, office, office.cw1, office.case1)
     before = tabs.claim_detail(c.id, AS_OF, Req("cw1"))
     assert "残高</th><td>100,000円" in before and "滞納" in before and "時効完成日" in before
@@ -210,7 +211,7 @@ def test_a_recorded_payment_changes_the_balance_shown(tabs: ClaimsTabs, session,
     assert "取消済" in detail and f"記録 {last} を取消" in detail
 
 
-def test_claim_forms_show_the_rule_violation_and_store_nothing(tabs: ClaimsTabs, session) -> None:  # noqa: ANN001
+def test_claim_forms_show_the_rule_violation_and_store_nothing(tabs: ClaimsTabs, session) -> None:
     form = {"case": "A-0001", "basis": "78", "cause": "other", "decided_on": "2025-04-10",
             "months": "2024-10=60000\n2024-11=60,000", "deductions": "冷蔵庫=20000=見積書", "assessed_on": "2025-04-15",
             "due": "2025-05-03"}
@@ -237,7 +238,7 @@ def test_claim_forms_show_the_rule_violation_and_store_nothing(tabs: ClaimsTabs,
     assert [v for _, v in setup_cw[0].items] == ["A-0001", "A-0002"]
 
 
-def test_succession_in_the_tab_passes_the_claim_to_the_heirs_listed(tabs: ClaimsTabs, session, office) -> None:  # noqa
+def test_succession_in_the_tab_passes_the_claim_to_the_heirs_listed(tabs: ClaimsTabs, session, office) -> None:
     c = claim(session, office, office.cw1, office.case1)
     heirs = "山田 一郎=長男=1/2\n\n山田 次郎＝次男＝１／４＝090-2222-3333\n山田 花子=長女=1/4"
     form = {"died_on": "2025-06-20", "heirs": heirs}
@@ -269,7 +270,7 @@ def test_succession_in_the_tab_passes_the_claim_to_the_heirs_listed(tabs: Claims
 
 
 def test_a_bankruptcy_write_off_of_a_non_dischargeable_claim_needs_the_svs_confirmation(
-        tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+        tabs: ClaimsTabs, session, office) -> None:
     c78 = claim(session, office, office.cw1, office.case1, basis=Basis.ART78)
     c63 = claim(session, office, office.cw1, office.case2)
     form = {"amount": "100000", "text": "破産免責（令和7年6月 免責許可決定）"}
@@ -285,7 +286,7 @@ def test_a_bankruptcy_write_off_of_a_non_dischargeable_claim_needs_the_svs_confi
     assert "kbc-ok" in tabs.record_event(c63.id, "write_off", "2025-07-10", form, Req("sv1"))
 
 
-def test_warnings_of_the_core_are_shown_with_the_recorded_plan(tabs: ClaimsTabs, session, office) -> None:  # noqa
+def test_warnings_of_the_core_are_shown_with_the_recorded_plan(tabs: ClaimsTabs, session, office) -> None:
     c = claim(session, office, office.cw1, office.case1)
     out = tabs.record_event(c.id, "installment_plan", "2025-06-10", {"first_due": "2025-06-30", "count": "100"},
                             Req("cw1"))
@@ -297,7 +298,7 @@ def test_warnings_of_the_core_are_shown_with_the_recorded_plan(tabs: ClaimsTabs,
 # -- 督促データ出力 -------------------------------------------------------------------------------------------
 
 
-def test_cw_is_refused_the_dunning_export_and_sv_gets_the_files(tabs: ClaimsTabs, session, office) -> None:  # noqa
+def test_cw_is_refused_the_dunning_export_and_sv_gets_the_files(tabs: ClaimsTabs, session, office) -> None:
     claim(session, office, office.cw1, office.case1)  # mobile
     claim(session, office, office.cw1, office.case2)  # landline → letters
     claim(session, office, office.cw3, office.case4)  # the other team
@@ -316,7 +317,7 @@ def test_cw_is_refused_the_dunning_export_and_sv_gets_the_files(tabs: ClaimsTabs
     text = data.decode()
     assert "09012345678" in text and "07033334444" not in text and "A-0001" not in text and "保護" not in text
     assert letters and "A-0002" in letters.text()
-    out_dir, letters_dir = tabs.export_dirs()
+    out_dir, _letters_dir = tabs.export_dirs()
     assert (out_dir / csv_file.name).read_bytes() == data and not (out_dir / letters.name).exists()
     history = tabs.dunning_history(Req("admin"))
     assert csv_file.name in history and "sv1" in history
@@ -334,7 +335,7 @@ def test_dunning_export_without_office_contact_names_the_setting(tabs: ClaimsTab
 # -- 介護保険料加算 ----------------------------------------------------------------------------------------------
 
 
-def test_an_invalid_kaigo_file_applies_nothing(tabs: ClaimsTabs, session, tmp_path: Path) -> None:  # noqa: ANN001
+def test_an_invalid_kaigo_file_applies_nothing(tabs: ClaimsTabs, session, tmp_path: Path) -> None:
     bad = tmp_path / "premiums-bad.csv"
     lines = KAIGO_SAMPLE.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace("0000000002", "12345")  # a bad insured number in row 3
@@ -350,7 +351,7 @@ def test_an_invalid_kaigo_file_applies_nothing(tabs: ClaimsTabs, session, tmp_pa
     assert "選んでください" in tabs.kaigo_import(None, Req("sv1"))
 
 
-def test_kaigo_drafts_cw_confirms_own_and_status_is_shown(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_kaigo_drafts_cw_confirms_own_and_status_is_shown(tabs: ClaimsTabs, session, office) -> None:
     report = tabs.kaigo_import(str(KAIGO_SAMPLE), Req("sv1"))
     assert "kbc-ok" in report and "下書き 3 件" in report and "照合できない行 1 件" in report
     assert "Z-9999" in report and "4月 0→6,200" in report and "特別徴収" in report
@@ -421,7 +422,7 @@ def test_money_and_dates_are_parsed_strictly() -> None:
         parse_months("10月=6万")
 
 
-def test_a_list_is_a_typed_table_that_csv_and_html_render(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_a_list_is_a_typed_table_that_csv_and_html_render(tabs: ClaimsTabs, session, office) -> None:
     from kb_bot.claims.lists import list_table, load_rows, render_csv
 
     claim(session, office, office.cw1, office.case1)
@@ -436,7 +437,7 @@ def test_a_list_is_a_typed_table_that_csv_and_html_render(tabs: ClaimsTabs, sess
     assert '<td class="kbc-num">100,000</td>' in body and download.text() == listed.csv()
 
 
-def test_cli_and_app_show_one_claim_summary(tabs: ClaimsTabs, session, office) -> None:  # noqa: ANN001
+def test_cli_and_app_show_one_claim_summary(tabs: ClaimsTabs, session, office) -> None:
     from kb_bot.claims.service import view_claim
     from kb_bot.claims.summary import summarize
 

@@ -21,7 +21,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ja-JP")
     context.set_default_timeout(30_000)
     p = context.new_page()

@@ -70,7 +70,7 @@ def running_app(home: Path, *args: str, env: dict[str, str] | None = None, timeo
                 proc.kill()
 
 
-def login(page, server: str, user: str, password: str) -> None:  # noqa: ANN001
+def login(page, server: str, user: str, password: str) -> None:
     page.goto(server + "/")
     assert page.url.endswith("/login")
     page.fill("#username", user)

@@ -33,23 +33,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def logout(page) -> None:  # noqa: ANN001
+def logout(page) -> None:
     page.click("#kb-logout")
     page.wait_for_url("**/login")
 
 
-def ask(page, question: str) -> None:  # noqa: ANN001
+def ask(page, question: str) -> None:
     page.get_by_role("tab", name="質問する").click()
     page.fill("#kb-question textarea", question)
     page.click("#kb-ask")
     page.wait_for_selector("#kb-answer .kb-answer")
 
 
-def test_cw_asks_sv_corrects_cw_sees_outcome_and_office_answer(page, server: str) -> None:  # noqa: ANN001
+def test_cw_asks_sv_corrects_cw_sees_outcome_and_office_answer(page, server: str) -> None:
     # -- the CW asks a 63/78 question ------------------------------------------------------------------------
     page.goto(server + "/login")
     shot(page, "01-login")
@@ -124,7 +124,7 @@ def test_cw_asks_sv_corrects_cw_sees_outcome_and_office_answer(page, server: str
     shot(page, "08-cw-later-question-office-answer")
 
 
-def test_abstain_offers_the_sv_and_roles_hide_other_tabs(page, server: str) -> None:  # noqa: ANN001
+def test_abstain_offers_the_sv_and_roles_hide_other_tabs(page, server: str) -> None:
     login(page, server, "cw3", "cw3-demo-pass")
     ask(page, "明日の天気予報を教えてください")
     answer = page.locator("#kb-answer")

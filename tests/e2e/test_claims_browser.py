@@ -60,7 +60,7 @@ def seed(db_url: str) -> None:
         c3 = add_case(s, admin, "A-0003", cw2, "鈴木 一郎", phone="080-1111-2222", birth_date=dt.date(1958, 7, 7))
         c4 = add_case(s, admin, "B-0001", cw3, "高橋 次郎", phone="070-3333-4444")
 
-        def claim(actor, case, basis, months, decided, due, **kw):  # noqa: ANN001, ANN202
+        def claim(actor, case, basis, months, decided, due, **kw):
             d = DecisionInput(basis=basis, decided_on=decided, months=months, **kw)
             c, _ = service.create_claim(s, actor, case, d, cfg=cfg, calendar=cal, assessed_on=decided + dt.timedelta(3),
                                         due=due)
@@ -104,21 +104,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def choose(page, dropdown: str, text: str) -> None:  # noqa: ANN001
+def choose(page, dropdown: str, text: str) -> None:
     """Pick the option containing ``text`` in a Gradio dropdown."""
     page.locator(f"{dropdown} input").click()
     page.locator("[data-testid=dropdown-option]", has_text=text).first.click()
 
 
-def open_tab(page, name: str) -> None:  # noqa: ANN001
+def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
 
 
-def test_sv_works_through_the_claims_tabs(page, server: str) -> None:  # noqa: ANN001
+def test_sv_works_through_the_claims_tabs(page, server: str) -> None:
     login(page, server, "sv1", "sv1-demo-pass")
     tabs = page.get_by_role("tab").all_inner_texts()
     assert {"期限", "債権", "督促データ出力", "介護保険料加算"} <= set(tabs)
@@ -238,7 +238,7 @@ def test_sv_works_through_the_claims_tabs(page, server: str) -> None:  # noqa: A
     shot(page, "07b-sv-claim-succession")
 
 
-def test_cw_sees_own_cases_and_no_export(page, server: str) -> None:  # noqa: ANN001
+def test_cw_sees_own_cases_and_no_export(page, server: str) -> None:
     login(page, server, "cw1", "cw1-demo-pass")
     tabs = page.get_by_role("tab").all_inner_texts()
     assert "督促データ出力" not in tabs and "債権" in tabs and "期限" in tabs

@@ -81,18 +81,18 @@ def server(newcomer_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     assert "Traceback" not in log_path.read_text(), "an ordinary session leaves no traceback in the server log"
 
 
-def _logout(page) -> None:  # noqa: ANN001
+def _logout(page) -> None:
     page.click("#kb-logout")
     page.wait_for_url("**/login")
 
 
-def _ask_with_enter(page, question: str) -> None:  # noqa: ANN001
+def _ask_with_enter(page, question: str) -> None:
     box = page.locator("#kb-question textarea")
     box.fill(question)
     box.press("Enter")
 
 
-def _answered(page, question: str) -> None:  # noqa: ANN001
+def _answered(page, question: str) -> None:
     page.locator("#kb-answer .kb-answer .kb-question", has_text=question).wait_for()
 
 
@@ -104,7 +104,7 @@ def test_the_cli_answers_from_the_apps_index(server: str, newcomer_env: dict[str
 
 
 def test_enter_asks_an_empty_question_is_answered_and_two_quick_questions_keep_their_answers(
-        page, server: str) -> None:  # noqa: ANN001
+        page, server: str) -> None:
     login(page, server, "cw2", "cw2-demo-pass")
     page.click("#kb-ask")  # nothing typed
     page.wait_for_selector("#kb-answer:has-text('質問を入力してください')")
@@ -127,7 +127,7 @@ def test_enter_asks_an_empty_question_is_answered_and_two_quick_questions_keep_t
     assert asked.count(FIRST) == 1 and asked.count(SECOND) == 1
 
 
-def test_the_sv_queue_merges_repeats_and_keeps_its_count(page, server: str) -> None:  # noqa: ANN001
+def test_the_sv_queue_merges_repeats_and_keeps_its_count(page, server: str) -> None:
     for cw in ("cw1", "cw2"):
         login(page, server, cw, f"{cw}-demo-pass")
         _ask_with_enter(page, REPEATED)
@@ -169,7 +169,7 @@ def test_the_sv_queue_merges_repeats_and_keeps_its_count(page, server: str) -> N
     _logout(page)
 
 
-def test_admin_reads_the_audit_log_in_japanese_and_logout_fits_at_800px(page, server: str) -> None:  # noqa: ANN001
+def test_admin_reads_the_audit_log_in_japanese_and_logout_fits_at_800px(page, server: str) -> None:
     page.set_viewport_size({"width": 800, "height": 900})
     login(page, server, "admin", "admin-demo-pass")
     assert page.eval_on_selector("#kb-logout", "e => e.getClientRects().length") == 1  # one line

@@ -38,7 +38,7 @@ def test_laws_are_written_like_statutes(tmp_path):
         assert "{" not in text  # every forward reference was resolved
         # the definitions point at the articles that grant each registration
         definitions = law.named["definitions"].paragraphs[0][1:]
-        for activity, item in zip(law.activities, definitions):
+        for activity, item in zip(law.activities, definitions, strict=True):
             grant = activity.articles["grant"]
             assert f"第{kanji(grant.number)}条第一項の{activity.kind}" in item and grant.caption == activity.kind
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kb_bot.refs import find_refs
 from kb_bot.question import reference_share
+from kb_bot.refs import find_refs
 from kb_bot.search import Searcher
 from kb_bot.text import normalize
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig

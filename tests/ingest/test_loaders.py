@@ -122,7 +122,7 @@ def test_cp932_text_file_is_read(tmp_path: Path) -> None:
 
 
 def test_cp932_markdown_is_reported_with_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(LoadError, match="Shift_JIS.*UTF-8で保存し直して"):
+    with pytest.raises(LoadError, match=r"Shift_JIS.*UTF-8で保存し直して"):
         load(write(tmp_path, "sjis.md", "収入の認定".encode("cp932")))
 
 

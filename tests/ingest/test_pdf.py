@@ -125,7 +125,7 @@ def test_two_columns_written_row_by_row_are_still_read_in_order(tmp_path: Path) 
     right = [f"右の段の{i}行目で、文章がまだ続いていて段の終わりまでくる" for i in range(1, 11)]
     canvas = Canvas(str(path))
     canvas.setFont(FONT_NAME, 9)
-    for row, (l_text, r_text) in enumerate(zip(left, right)):
+    for row, (l_text, r_text) in enumerate(zip(left, right, strict=True)):
         y = 760 - row * 16
         canvas.drawString(50, y, l_text)
         canvas.drawString(320, y, r_text)
@@ -148,7 +148,7 @@ def test_encrypted_pdf_is_reported(tmp_path: Path) -> None:
     writer = PdfWriter(clone_from=plain)
     writer.encrypt(user_password="secret", algorithm="RC4-128")
     writer.write(locked)
-    with pytest.raises(LoadError, match="暗号化されたPDF.*パスワードを外した"):
+    with pytest.raises(LoadError, match=r"暗号化されたPDF.*パスワードを外した"):
         load(locked)
 
 
@@ -197,5 +197,5 @@ def test_image_only_pdf_is_reported_as_a_scan(tmp_path: Path) -> None:
     canvas.showPage()
     canvas.save()
     assert len(PdfReader(path).pages) == 1
-    with pytest.raises(LoadError, match="スキャン.*OCR"):
+    with pytest.raises(LoadError, match=r"スキャン.*OCR"):
         load(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ingest.loaders import Line
 from ingest.segment import segment
 from kb_bot.passage import DocumentMeta
@@ -134,7 +136,7 @@ def test_long_answer_is_split_and_every_piece_repeats_the_question() -> None:
         assert len(p.text) <= 650
     answers = [p.text.split("\n答 ", 1)[1] for p in passages]
     assert answers[0].startswith("第1の場合には") and "第29の場合には" in answers[-1]
-    for previous, current in zip(answers, answers[1:]):  # one sentence of overlap
+    for previous, current in itertools.pairwise(answers):  # one sentence of overlap
         last_sentence = previous.rsplit("。", 2)[-2] + "。"
         assert current.startswith(last_sentence)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +31,7 @@ def test_pieces_are_bounded_overlap_by_one_sentence_and_cover_every_sentence_in_
     pieces = [split_sentences(piece) for piece in split_text(text)]
     assert all(len(piece) <= MAX_CHARS for piece in split_text(text))
     rebuilt = list(pieces[0])
-    for previous, current in zip(pieces, pieces[1:]):
+    for previous, current in itertools.pairwise(pieces):
         if current[0] == previous[-1]:
             rebuilt.extend(current[1:])
         else:  # no overlap only when the two sentences together do not fit
