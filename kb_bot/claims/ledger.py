@@ -849,15 +849,24 @@ def _check_reversal(events: Sequence[Event], e: Event, cfg: ClaimsSettings | Non
         raise LedgerError(f"取り消す記録 {e.reverses} はこの債権にありません")
     if target.kind == Kind.REVERSAL:
         raise LedgerError("取消の記録は取り消せません。元の内容をもう一度記録してください")
-    if fold(events, cfg).succeeded:
-        raise LedgerError("相続人に承継済みの債権の記録は取り消せません（残高は相続人ごとの債権にあります）")
+    if fold(events, cfg).succeeded and target.kind != Kind.SUCCESSION:
+        raise LedgerError(
+            "相続人に承継済みの債権の記録は取り消せません（残高は相続人ごとの債権にあります）。"
+            "相続の記録が誤りなら、先に相続（承継）の記録を取り消してください"
+        )
     if any(x.kind == Kind.REVERSAL and x.reverses == target.id for x in events):
         raise LedgerError(f"記録 {target.id} はすでに取り消されています")
     if e.on < target.on:
         raise LedgerError(f"取消日 {e.on} が元の記録の日付 {target.on} より前です")
     before = fold(events, cfg)
     after = fold([*events, e], cfg)
-    if target.kind == Kind.DECISION and before.assessed_on is not None:
+    if target.kind == Kind.DECISION and before.inherited is not None:  # an heir's part, assessed by its decision
+        live = [x for x in events if x.id != target.id and x.kind != Kind.REVERSAL and x.id not in before.reversed_ids]
+        if live:
+            raise LedgerError(
+                f"この相続人の債権には{KIND_LABELS[live[0].kind]}などの記録があります。先にそれらを取り消してください"
+            )
+    elif target.kind == Kind.DECISION and before.assessed_on is not None:
         raise LedgerError("調定が記録されています。先に調定を取り消してください")
     if after.refund_due < 0:
         raise LedgerError(

@@ -302,8 +302,44 @@ def record_plan(
 def reverse_event(
     session: Session, actor: User, claim: Claim, event_id: int, on: dt.date, reason: str, *, cfg: ClaimsSettings
 ) -> Recorded:
-    """Correct a mistaken event by a reversal that names it (the original stays in the ledger)."""
-    return record_event(session, actor, claim, Kind.REVERSAL, on, {"reason": reason}, cfg=cfg, reverses=event_id)
+    """Correct a mistaken event by a reversal that names it (the original stays in the ledger).
+
+    Undoing a succession (a death recorded on the wrong claim, wrong heirs or shares) also cancels the heirs'
+    claims it created, by reversing their decisions: refused while anything else is recorded on one of them.
+    An heir's claim is cancelled only that way, never on its own. Nothing is stored unless every part succeeds
+    (the caller's transaction rolls back on an error)."""
+    target = next((e for e in load_events(session, claim.id) if e.id == event_id), None)
+    if target is not None and target.kind == Kind.DECISION and "succession" in target.data:
+        raise ClaimsError(
+            f"相続人の債権の決定は単独では取り消せません。元の債権 {target.data['succession']['from_claim']} の"
+            "相続（承継）の記録を取り消すと、相続人の債権もあわせて取り消されます"
+        )
+    recorded = record_event(session, actor, claim, Kind.REVERSAL, on, {"reason": reason}, cfg=cfg, reverses=event_id)
+    if target is None or target.kind != Kind.SUCCESSION:
+        return recorded
+    cancelled = []
+    for part, decision in _heir_parts(session, claim, cfg):
+        why = f"元の債権 {claim.id} の相続（承継）の取消: {reason}"
+        try:
+            record_event(session, actor, part, Kind.REVERSAL, on, {"reason": why}, cfg=cfg, reverses=decision.id)
+        except LedgerError as e:
+            raise LedgerError(f"相続の記録は取り消せません。相続人の債権 {part.id}: {e}") from None
+        cancelled.append(str(part.id))
+    if cancelled:
+        recorded.notes.append(f"相続人の債権 {'、'.join(cancelled)} も取り消しました（決定取消）。残高は元の債権に戻りました")
+    return recorded
+
+
+def _heir_parts(session: Session, claim: Claim, cfg: ClaimsSettings) -> list[tuple[Claim, Event]]:
+    """The heirs' claims created from ``claim`` by its succession and not cancelled, with their decisions."""
+    parts = []
+    others = session.scalars(select(Claim).where(Claim.case_id == claim.case_id, Claim.id != claim.id).order_by(Claim.id))
+    for other in others:
+        events = load_events(session, other.id)
+        state = fold(events, cfg)
+        if state.decided and state.inherited is not None and state.inherited.from_claim == claim.id:
+            parts.append((other, next(e for e in events if e.kind == Kind.DECISION and e.id not in state.reversed_ids)))
+    return parts
 
 
 def view_claim(

@@ -435,3 +435,11 @@ def test_succession_on_the_command_line_uses_the_event_form(kb):
     assert "残高 0円" in out and "相続人 2 人の債権（2、3）に承継しました" in out
     code, out, _ = kb("claims", "show", "3", "--user", "cw1")
     assert code == 0 and "山田 花子" in out and "20,000" in out
+    # recorded by mistake: reversing the succession cancels both heirs' claims
+    event_id = next(line.split()[0] for line in kb("claims", "show", "1", "--user", "cw1")[1].splitlines()
+                    if "相続（承継）" in line)
+    code, out, err = kb("claims", "event", "1", "reverse", "--event", event_id, "--on", "2025-07-11",
+                        "--reason", "別人の死亡を記録", "--actor", "cw1")
+    assert code == 0, err
+    assert "相続人の債権 2、3 も取り消しました（決定取消）。残高は元の債権に戻りました" in out
+    assert "決定取消" in kb("claims", "show", "3", "--user", "cw1")[1]

@@ -224,9 +224,14 @@ def test_death_passes_the_claim_to_heirs_in_their_shares(session, office):
     with pytest.raises(LedgerError, match="相続で承継した債権"):
         event(session, office, parts[0], Kind.OFFSET_REQUEST, D(2025, 7, 10))
     session.rollback()
-    with pytest.raises(LedgerError, match="承継済みの債権の記録は取り消せません"):
+    # undoing the death is refused while an heir's part holds a payment; nothing of the attempt is stored
+    service.record_payment(session, office.cw1, parts[1], D(2025, 7, 10), 1_000, "counter", cfg=office.cfg)
+    session.commit()
+    with pytest.raises(LedgerError, match=f"相続人の債権 {parts[1].id}: この相続人の債権には収納などの記録があります"):
         service.reverse_event(session, office.cw1, claim, rec.event.id, D(2025, 7, 10), "誤り", cfg=office.cfg)
     session.rollback()
+    assert service.state_of(session, claim, office.cfg).succeeded == 109_999
+    assert all(service.state_of(session, p, office.cfg).decided for p in parts)
     entries = audit.entries(session, action_prefix="claim.succession")
     assert [e.target for e in entries] == [f"claim:{claim.id}"]
     # both sides of the succession read in the claim's history (app and CLI)
@@ -235,6 +240,38 @@ def test_death_passes_the_claim_to_heirs_in_their_shares(session, office):
     )
     heir_decision = service.load_events(session, parts[1].id)[0]
     assert describe_event("decision", heir_decision.data).endswith(f"債権 {claim.id} の相続分 1/4 を承継")
+
+
+def test_a_death_recorded_by_mistake_is_undone_with_the_heirs_parts(session, office):
+    """The succession is reversed on the deceased's claim: its balance and status come back, the heirs' claims
+    are cancelled (their decisions reversed, kept in the ledger), and the office's totals are as before."""
+    claim = add_claim(session, office, Basis.ART63, [("2024-10", 90_000)])
+    before = service.state_of(session, claim, office.cfg)
+    totals_before = totals(load_rows(session, office.admin, D(2025, 7, 20), office.cfg), lambda r: r.cw)
+    heirs = [Heir("山田 花子", "配偶者", (1, 2)), Heir("山田 一郎", "長男", (1, 2))]
+    rec, parts = service.record_succession(session, office.cw1, claim, D(2025, 7, 1), D(2025, 6, 15), heirs,
+                                           cfg=office.cfg)
+    session.commit()
+    with pytest.raises(UserError, match=f"元の債権 {claim.id} の相続（承継）の記録を取り消す"):
+        service.reverse_event(session, office.cw1, parts[0], service.load_events(session, parts[0].id)[0].id,
+                              D(2025, 7, 10), "誤り", cfg=office.cfg)
+    session.rollback()
+    undone = service.reverse_event(session, office.cw1, claim, rec.event.id, D(2025, 7, 10), "別人の死亡を記録",
+                                   cfg=office.cfg)
+    session.commit()
+    assert undone.notes == [f"相続人の債権 {parts[0].id}、{parts[1].id} も取り消しました（決定取消）。残高は元の債権に戻りました"]
+    after = service.state_of(session, claim, office.cfg)
+    assert (after.balance, after.succeeded, after.due) == (before.balance, 0, before.due)
+    assert standing(after, D(2025, 7, 20)).status == standing(before, D(2025, 7, 20)).status
+    assert [standing(service.state_of(session, p, office.cfg), D(2025, 7, 20)).status for p in parts] == [
+        Status.CANCELLED, Status.CANCELLED]
+    assert totals(load_rows(session, office.admin, D(2025, 7, 20), office.cfg), lambda r: r.cw)[0].open_claims == (
+        totals_before[0].open_claims)
+    # every step is in the ledger and the audit log; the claim can take payments again
+    reversals = [e for p in parts for e in service.load_events(session, p.id) if e.kind == Kind.REVERSAL]
+    assert [e.data["reason"] for e in reversals] == [f"元の債権 {claim.id} の相続（承継）の取消: 別人の死亡を記録"] * 2
+    assert len(audit.entries(session, action_prefix="claim.reversal")) == 3
+    service.record_payment(session, office.cw1, claim, D(2025, 7, 21), 10_000, "counter", cfg=office.cfg)
 
 
 def test_heir_shares_must_add_up_to_one(session, office):
