@@ -632,6 +632,22 @@ class ClaimsTabs:
                      num_cols=(0, 1), nowrap_cols=(1, 2, 3, 4, 5, 6, 7), elem_id="kbc-kaigo-drafts")
         return head + body, Choices(pending)
 
+    def kaigo_preview(self, draft_id: Any, decision_date: str, request: Any) -> str:
+        """Before deciding: what approving the picked draft on the decision date entered would mean (the
+        late-decision flag, or that no month before the decision changes); '' while no draft is picked."""
+        from kb_bot.claims.kaigo import get_draft, late_change_notice
+
+        if draft_id in (None, ""):
+            return ""
+        try:
+            with self.ctx.session() as s:
+                draft = get_draft(s, self.ctx.user(request, s, KAIGO_ROLES), int(draft_id))
+                on = parse_day(decision_date, "決定日")
+                notice = late_change_notice(draft, on)
+        except UserError as e:
+            return msg("err", str(e))
+        return msg("info", f"決定日 {on} で承認すると — " + (notice or "決定日より前の月の変更はありません"))
+
     def kaigo_decide(self, draft_id: Any, decision_date: str, note: str, approve: bool, request: Any) -> str:
         from kb_bot.claims.kaigo import KIND_LABELS, decide, get_draft, late_change_notice
 

@@ -336,7 +336,8 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
     with gr.Accordion("下書きを決定する（1件ずつ）", open=False, elem_id="kbc-kg-decide"):
         with gr.Row():
             pick = gr.Dropdown(choices=[], label="下書き（決定待ち）", elem_id="kbc-kg-pick", scale=3)
-            on = gr.Textbox(label="決定日（空欄は今日）", max_lines=1, scale=1)
+            on = gr.Textbox(label="決定日（空欄は今日）", max_lines=1, scale=1, elem_id="kbc-kg-on")
+        preview = _html("kbc-kg-preview")
         note = gr.Textbox(label="メモ（却下のときは理由が必須）", max_lines=2, elem_id="kbc-kg-note")
         with gr.Row():
             approve = gr.Button("承認する", variant="primary", elem_id="kbc-kg-approve")
@@ -375,6 +376,9 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
     refresh.click(view, view_ins, view_outs, api_visibility="private")
     batch.input(view, view_ins, view_outs, api_visibility="private")
     show_all.input(view, view_ins, view_outs, api_visibility="private")
+    preview_fn = _req(lambda d, o, request: tabs.kaigo_preview(d, o, request))
+    pick.change(preview_fn, [pick, on], preview, api_visibility="private")
+    on.change(preview_fn, [pick, on], preview, api_visibility="private")
     approve.click(_req(lambda d, o, n, request: tabs.kaigo_decide(d, o, n, True, request)), [pick, on, note], action,
                   api_visibility="private").then(view, view_ins, view_outs, api_visibility="private")
     reject.click(_req(lambda d, o, n, request: tabs.kaigo_decide(d, o, n, False, request)), [pick, on, note], action,

@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = ksub.add_parser("drafts", help="下書きの一覧（既定: 決定待ち）")
     d.add_argument("--batch", type=int)
     d.add_argument("--all", action="store_true", help="決定済・対応不要なども含める")
+    d.add_argument("--on", type=parse_date, default=dt.date.today(),
+                   help="決定待ちの下書きをこの決定日で承認した場合の遡及を最後の列に示す（既定: 今日）")
     d.add_argument("--user")
     d.set_defaults(func=_drafts)
     c = ksub.add_parser("decide", help="下書きを1件決定する（設定 cw: 担当CW）")
@@ -91,17 +93,19 @@ def _import(args: argparse.Namespace, settings: Settings, session: Session) -> i
 @db_handler
 def _drafts(args: argparse.Namespace, settings: Settings, session: Session) -> int:
     from kb_bot import audit
-    from kb_bot.claims.kaigo import KIND_LABELS, STATUS_LABELS, list_drafts
+    from kb_bot.claims.kaigo import KIND_LABELS, STATUS_LABELS, late_change, list_drafts
 
     user = viewer(session, args.user)
     print(
-        "下書き\t取込\tケース番号\t担当CW\t被保険者\t年度\t内容\t適用月\t状況\t変更前(4月〜3月)\t変更後(4月〜3月)\t理由"
+        "下書き\t取込\tケース番号\t担当CW\t被保険者\t年度\t内容\t適用月\t状況\t変更前(4月〜3月)\t変更後(4月〜3月)\t理由\t"
+        f"決定日 {args.on} で承認した場合"
     )
     for d in list_drafts(session, user, batch_id=args.batch, status=None if args.all else "pending"):
+        late = late_change(d, args.on) if d.status == "pending" else None
         print(
             f"{d.id}\t{d.batch_id}\t{d.case.case_number}\t{d.case.cw.username}\t{d.person_name}\t{d.fiscal_year}\t"
             f"{KIND_LABELS[d.kind]}\t{d.effective_month}\t{STATUS_LABELS[d.status]}\t{_money(d.previous)}\t"
-            f"{_money(d.amounts)}\t{d.reason}"
+            f"{_money(d.amounts)}\t{d.reason}\t{late.message() if late else ''}"
         )
     audit.record(session, user.username, "kaigo.list", str(args.batch or ""))
     return 0

@@ -325,6 +325,12 @@ def test_kaigo_cli(kb, tmp_path):
     assert code == 0 and "取込済み" in out
     code, out, _ = kb("kaigo", "drafts", "--user", "cw1")
     assert code == 0 and len(out.splitlines()) == 2 and "加算の新規計上" in out
+    # before deciding: what approving on a given date would mean (April and June paid at the old 加算)
+    code, out, _ = kb("kaigo", "drafts", "--user", "cw1", "--on", "2025-07-01")
+    columns, row = out.splitlines()
+    assert columns.endswith("決定日 2025-07-01 で承認した場合")
+    assert row.endswith("2025-04〜2025-06 の 2 か月分は決定日より前の月の変更です。増額 計 12,000円 は追加支給が必要です")
+    assert kb("kaigo", "drafts", "--user", "cw1", "--on", "2025-04-01")[1].splitlines()[1].endswith("\t")
     code, _, err = kb("kaigo", "decide", "1", "--actor", "sv1", "--on", "2025-04-01")
     assert code == 1 and "担当CW" in err
     assert kb("kaigo", "decide", "1", "--actor", "cw1", "--on", "2025-04-01")[0] == 0

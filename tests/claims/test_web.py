@@ -382,7 +382,13 @@ def test_kaigo_tab_flags_a_late_decision_and_counts_rows_left_alone(tabs: Claims
     # the administrator imports the same file for the office: sv1's team rows stay as they are
     report = tabs.kaigo_import(str(KAIGO_SAMPLE), Req("admin"))
     assert "kbc-ok" in report and "取込 1 で取込済みの班の行 3 件はそのままにしました" in report
-    # A-0001: 6,200 a month from April; decided in July, April and June are paid late (追加支給)
+    # A-0001: 6,200 a month from April; decided in July, April and June are paid late (追加支給) — said before
+    # deciding, for the date entered, and again with the approval
+    preview = tabs.kaigo_preview(1, "2025-07-01", Req("cw1"))
+    assert "決定日 2025-07-01 で承認すると" in preview and "増額 計 12,400円 は追加支給" in preview
+    assert "決定日より前の月の変更はありません" in tabs.kaigo_preview(1, "2025-04-01", Req("cw1"))
+    assert tabs.kaigo_preview("", "2025-04-01", Req("cw1")) == ""
+    assert "kbc-err" in tabs.kaigo_preview(1, "7月", Req("cw1"))  # a date it cannot read
     out = tabs.kaigo_decide(1, "2025-07-01", "", True, Req("cw1"))
     assert "kbc-ok" in out and "2025-04〜2025-06 の 2 か月分は決定日より前" in out and "増額 計 12,400円 は追加支給" in out
     on_time = tabs.kaigo_decide(3, "2025-04-01", "", True, Req("cw2"))
