@@ -71,7 +71,8 @@ BOOK_WORDS = (
     BookWords(re.compile(r"リセット|振り出し|止まる|止められ|ストップ"), ("更新", "中断"), re.compile(r"時効")),
     BookWords(re.compile(r"生活(?:の)?再建|(?:生活|暮らし)(?:の|を)?立て直"), ("自立更生",)),
     BookWords(re.compile(r"分けて払|分割で?払|月々払|少しずつ(?:払|返|納)|毎月少しずつ"), ("分納", "分割納付")),
-    BookWords(re.compile(r"差し?引|引いて|引ける|引け[なば]|引く"), ("控除",), re.compile(r"返還|63|自立|更生|使った|買")),
+    BookWords(re.compile(r"差し?引|引いて|引ける|引け[なば]|引く"), ("控除",),
+              re.compile(r"返還|返す|返さ|返して|63|自立|更生|使った|買")),
     BookWords(re.compile(r"保護費から(?:差し?引|天引|引)"), ("充当",)),
     BookWords(re.compile(r"知らなかった|気[づ付]かなかった|知らないうちに|知らずに"), ("知り得なかった",)),
     BookWords(re.compile(r"さかのぼ|遡って|まとめて(?:入|振り込|支払|受け取|もら)"), ("遡及",), re.compile(r"年金")),
@@ -90,6 +91,15 @@ BOOK_WORDS = (
     BookWords(re.compile(r"お金がない|払えない|払う余裕がない|資力がない"), ("無資力",)),
     BookWords(re.compile(r"差し?押さえ"), ("差押え",)),
     BookWords(re.compile(r"ケース会議"), ("ケース診断会議",)),
+    # a duty to report and its omission, in plain words (「知らせなきゃいけない」「言いそびれていた」)
+    BookWords(re.compile(r"(?:知らせ|届け|言わ|伝え)(?:なければ|なきゃ|ないと|る必要|るべき)"), ("届け出", "収入申告")),
+    BookWords(re.compile(r"言いそびれ|言い忘れ|伝え忘れ|(?:知らせ|届け|伝え)(?:なかった|忘れ|ずに)|言わなかった"),
+              ("届け出なかった", "申告しなかった")),
+    # other sections' words: the tax office's penalty surcharge, the receivables office's public claims
+    BookWords(re.compile(r"重加算税|過少申告加算税"), ("上乗せ", "100分の40", "不正受給")),
+    BookWords(re.compile(r"公債権|私債権"), ("時効の援用", "援用を要せず")),
+    BookWords(re.compile(r"保護(?:を|から)?(?:卒業|抜け|脱却|終え|終わ)"), ("保護の廃止", "保護を必要としなくなった")),
+    BookWords(re.compile(r"パジャマ|寝間着|下着|肌着|衣類"), ("被服",)),
 )
 """A fixed list of office wording and everyday speech, like the tokenizer's spelling table (kb_bot.tokenize):
 general CW vocabulary mapped to the books' terms (written from the domain brief, measured on the dev splits)."""

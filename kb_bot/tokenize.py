@@ -30,8 +30,8 @@ _STOP_LEMMAS = frozenset(
     {"為る", "有る", "居る", "成る", "言う", "良い", "無い", "事", "物", "方", "様", "場合", "所", "時",
      "出来る", "思う", "教える", "下さる", "ござる", "です", "ます", "こと", "もの", "よう", "どう", "何", "ない"}
 )
-# How CWs write some terms (cw_spellings): shorthand, frequent mistypings and key terms typed in kana (a phone,
-# a hurried note), rewritten to the books' words. Kana forms are long enough not to occur inside other words.
+# How CWs write some terms (cw_spellings): shorthand, frequent mistypings, key terms typed in kana (a phone,
+# a hurried note) and the homophones voice input produces, rewritten to the books' words. Kana forms are long enough not to occur inside other words.
 _CW_SPELLINGS = ((re.compile("自立更正"), "自立更生"), (re.compile("不正需給"), "不正受給"), (re.compile("普徴"), "普通徴収"),
                  (re.compile("介保"), "介護保険"), (re.compile("じりつこうせいひ"), "自立更生費"),
                  (re.compile("じりつこうせい"), "自立更生"), (re.compile("かいごほけんりょうかさん"), "介護保険料加算"),
@@ -40,7 +40,11 @@ _CW_SPELLINGS = ((re.compile("自立更正"), "自立更生"), (re.compile("不�
                  (re.compile("ちょうしゅうきん"), "徴収金"), (re.compile("かいごほけん"), "介護保険"),
                  (re.compile("せいかつほご"), "生活保護"), (re.compile("しゅうにゅうにんてい"), "収入認定"),
                  (re.compile("せたいぶんり"), "世帯分離"), (re.compile("いりゅうきん"), "遺留金"),
-                 (re.compile("とくそく"), "督促"), (re.compile("ぶんのう"), "分納"), (re.compile("めんせき"), "免責"))
+                 (re.compile("とくそく"), "督促"), (re.compile("ぶんのう"), "分納"), (re.compile("めんせき"), "免責"),
+                 # what voice input and kana-kanji conversion make of key terms (words that are no words here)
+                 (re.compile("変換金"), "返還金"), (re.compile("聴取金"), "徴収金"), (re.compile("自立構成"), "自立更生"),
+                 (re.compile("収入深刻"), "収入申告"), (re.compile("慰留金"), "遺留金"), (re.compile("介護保健"), "介護保険"),
+                 (re.compile("勤労工場"), "勤労控除"), (re.compile("時高"), "時効"))
 _TOKUCHO = re.compile("特徴")
 _PREMIUM_CONTEXT = re.compile("普通徴収|介護|保険料|年金|天引")
 """「特徴」 is 特別徴収 only where the text is about premiums or pensions; elsewhere it means a feature."""

@@ -1,3 +1,5 @@
+import pytest
+
 from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig
 
 
@@ -22,3 +24,15 @@ def test_surface_mode_keeps_inflected_forms():
 def test_the_mistyped_fusei_jukyu_is_read_as_the_books_write_it():
     tok = JapaneseTokenizer()
     assert tok("不正需給の上乗せ") == tok("不正受給の上乗せ")
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("変換金の時高は何年", "返還金の時効は何年"),
+    ("保護費から聴取金を天引き", "保護費から徴収金を天引き"),
+    ("自立構成費と収入深刻", "自立更生費と収入申告"),
+    ("慰留金と介護保健", "遺留金と介護保険"),
+])
+def test_what_voice_input_makes_of_key_terms_is_read_as_the_books_write_it(heard, meant):
+    tok = JapaneseTokenizer()
+    assert tok(heard) == tok(meant)
+    assert tok(heard) != JapaneseTokenizer(TokenizerConfig(cw_spellings=False))(heard)  # the table does it
