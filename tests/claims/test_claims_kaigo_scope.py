@@ -126,23 +126,33 @@ def test_the_database_refuses_a_second_batch_for_the_same_file_and_scope(session
         session.flush()
 
 
-def test_two_imports_of_one_file_for_one_scope_at_once(session, office, office_file, engine):
-    """The second of two concurrent imports by the same SV waits for the first, then gets one line."""
-    import_file(session, office.sv1, office_file, office.cfg)  # flushed, not yet committed
+def import_meanwhile(session, engine, username: str, office_file, cfg) -> list[str]:
+    """``username`` imports ``office_file`` in another session while ``session`` holds an import flushed but not
+    committed; ``session`` commits after 3 s (the other import has found no batch and waits to write). The
+    other import's error messages (none when it went through and committed)."""
     errors: list[str] = []
 
     def the_other_import() -> None:
         with Session(engine) as other:
             try:
-                import_file(other, users.require_user(other, "sv1"), office_file, office.cfg)
+                import_file(other, users.require_user(other, username), office_file, cfg)
+                other.commit()
             except ClaimsError as e:
                 errors.append(str(e))
 
     thread = threading.Thread(target=the_other_import)
     thread.start()
-    time.sleep(3)  # the other import has found no batch and waits to write its own
+    time.sleep(3)
     session.commit()
     thread.join(timeout=60)
+    session.expire_all()
+    return errors
+
+
+def test_two_imports_of_one_file_for_one_scope_at_once(session, office, office_file, engine):
+    """The second of two concurrent imports by the same SV waits for the first, then gets one line."""
+    import_file(session, office.sv1, office_file, office.cfg)  # flushed, not yet committed
+    errors = import_meanwhile(session, engine, "sv1", office_file, office.cfg)
     assert errors == ["premiums-office.csv は同じ範囲で同時に取り込まれました。もう一度実行すると取込済みと表示されます"]
     assert session.scalar(select(func.count()).select_from(KaigoBatch)) == 1
 
@@ -154,22 +164,7 @@ def test_an_sv_and_an_administrator_importing_at_once_leave_one_pending_draft_pe
     orders them, each person of 保護1班 ends with one pending draft: the later import replaces the earlier
     one's drafts or stops with nothing stored and a line saying to run it again."""
     import_file(session, office.admin, office_file, office.cfg)  # flushed, not yet committed
-    errors: list[str] = []
-
-    def the_svs_import() -> None:
-        with Session(engine) as other:
-            try:
-                import_file(other, users.require_user(other, "sv1"), office_file, office.cfg)
-                other.commit()
-            except ClaimsError as e:
-                errors.append(str(e))
-
-    thread = threading.Thread(target=the_svs_import)
-    thread.start()
-    time.sleep(3)  # the SV's import has found no batch of the file and waits to write
-    session.commit()
-    thread.join(timeout=60)
-    session.expire_all()
+    errors = import_meanwhile(session, engine, "sv1", office_file, office.cfg)
     pending = session.execute(
         select(KaigoDraft.insured_number, func.count()).where(KaigoDraft.status == "pending")
         .group_by(KaigoDraft.insured_number).order_by(KaigoDraft.insured_number)

@@ -4,7 +4,8 @@
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from difflib import SequenceMatcher
 
 from kb_bot.evaluation.gold import CATEGORIES, STYLES, GoldItem
 
@@ -59,3 +60,24 @@ def assert_labels_spread(items: Sequence[GoldItem], needles: Sequence[str], min_
     for needle in needles:
         assert any(lab.startswith(needle) or needle in lab for lab in labels), needle
     assert len(labels) >= min_labels, len(labels)
+
+
+def _bare(question: str) -> str:
+    return re.sub(r"[\s、。，．,.？?！!「」『』（）()・〜~ー―-]", "", question)
+
+
+def assert_questions_are_new(items: Sequence[GoldItem], others: Iterable[str]) -> None:
+    """No question of ``items`` repeats another, or repeats or nearly repeats (similarity ≥ 0.8, spaces and
+    punctuation ignored) one of ``others``; only ``items``' ids are reported, never the other questions."""
+    theirs = {_bare(q) for q in others}
+    assert len({_bare(i.question) for i in items}) == len(items)
+    assert [i.id for i in items if _bare(i.question) in theirs] == []
+    near = []
+    for i in items:
+        mine = _bare(i.question)
+        for other in theirs:
+            m = SequenceMatcher(None, mine, other, autojunk=False)
+            if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8:
+                near.append(i.id)
+                break
+    assert near == []

@@ -1,11 +1,15 @@
 """The second blind set (eval/gold5-blind.jsonl): schema, test-only, the mix, new questions, labels that exist."""
 
-import re
-from difflib import SequenceMatcher
 from pathlib import Path
 
 from kb_bot.evaluation.gold import GoldItem, load_gold
-from tests.eval.gold_shape import MANY, assert_items_are_well_formed, assert_labels_spread, assert_mix
+from tests.eval.gold_shape import (
+    MANY,
+    assert_items_are_well_formed,
+    assert_labels_spread,
+    assert_mix,
+    assert_questions_are_new,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD5 = REPO / "eval" / "gold5-blind.jsonl"
@@ -36,26 +40,9 @@ def test_gold5_mix_of_topics_and_ways_of_asking():
                                "介護保険料加算の認定及び保険者との連絡", "サンプル市福第201号", "サンプル市福第305号"), 120)
 
 
-def _norm(q: str) -> str:
-    return re.sub(r"[\s、。，．,.？?！!「」『』（）()・〜~ー―-]", "", q)
-
-
 def test_gold5_questions_are_new():
     """No question repeats (or nearly repeats) one of the other four sets; only our own ids are reported."""
-    others = {_norm(i.question) for name in OTHERS for i in load_gold(REPO / "eval" / name).items}
-    its = items()
-    assert len({_norm(i.question) for i in its}) == len(its)
-    same = [i.id for i in its if _norm(i.question) in others]
-    assert same == []
-    near = []
-    for i in its:
-        mine = _norm(i.question)
-        for other in others:
-            m = SequenceMatcher(None, mine, other, autojunk=False)
-            if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8:
-                near.append(i.id)
-                break
-    assert near == []
+    assert_questions_are_new(items(), (i.question for name in OTHERS for i in load_gold(REPO / "eval" / name).items))
 
 
 def test_default_eval_measures_the_second_blind_set_except_on_dev():

@@ -1,13 +1,17 @@
 """The third tuning set (eval/gold6-dev.jsonl, six blind writers): schema, dev-only, the mix, new questions, labels
 spread over the corpus (that every label names a passage is checked in test_gold_labels.py)."""
 
-import re
 from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 
 from kb_bot.evaluation.gold import GoldItem, load_gold
-from tests.eval.gold_shape import MANY, assert_items_are_well_formed, assert_labels_spread, assert_mix
+from tests.eval.gold_shape import (
+    MANY,
+    assert_items_are_well_formed,
+    assert_labels_spread,
+    assert_mix,
+    assert_questions_are_new,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD6 = REPO / "eval" / "gold6-dev.jsonl"
@@ -51,26 +55,9 @@ def test_gold6_uses_the_claims_notice_in_force_where_the_two_differ():
     assert [i.id for i in items() if changed & set(i.labels)] == []
 
 
-def _norm(q: str) -> str:
-    return re.sub(r"[\s、。，．,.？?！!「」『』（）()・〜~ー―-]", "", q)
-
-
 def test_gold6_questions_are_new():
     """No question repeats (or nearly repeats) one of the other five sets; only our own ids are reported."""
-    others = {_norm(i.question) for name in OTHERS for i in load_gold(REPO / "eval" / name).items}
-    its = items()
-    assert len({_norm(i.question) for i in its}) == len(its)
-    same = [i.id for i in its if _norm(i.question) in others]
-    assert same == []
-    near = []
-    for i in its:
-        mine = _norm(i.question)
-        for other in others:
-            m = SequenceMatcher(None, mine, other, autojunk=False)
-            if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8:
-                near.append(i.id)
-                break
-    assert near == []
+    assert_questions_are_new(items(), (i.question for name in OTHERS for i in load_gold(REPO / "eval" / name).items))
 
 
 def test_default_eval_measures_the_third_tuning_set_except_on_test():
