@@ -1,6 +1,7 @@
 """Ingest: source files in, a new index version in service, a change report out.
 
-Incremental: a document whose bytes did not change keeps its passages, tokens and vectors; a changed
+Incremental: a document whose bytes did not change keeps its passages, tokens and vectors (unless the way
+documents are segmented changed: :func:`segmentation_fingerprint`); a changed
 one has its old passages replaced in both indexes; with ``prune`` documents that disappeared from the
 folders given are removed. The new version is built beside the one in service, smoke-checked, and only
 then switched to (see :mod:`kb_bot.index.store`), so a failure at any point leaves the old one serving.
@@ -14,11 +15,13 @@ started the run.
 from __future__ import annotations
 
 import errno
+import hashlib
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +65,9 @@ class ChangeReport:
     """{"before": metrics, "after": metrics} when the ingest was run with a gold set (kb-bot ingest --gold)."""
     requeued: int | None = None
     """SV確認済み回答 sent back to the SV queue because a passage they cite changed; None = no chat database."""
+    resegmented: bool = False
+    """The way documents are read and cut into passages changed since the previous version
+    (:func:`segmentation_fingerprint`): unchanged documents were segmented again too."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -69,6 +75,8 @@ class ChangeReport:
     def to_text(self) -> str:
         lines = [
             f"索引の版 {self.version}: 文書 {self.documents} 件、パッセージ {self.passages} 件（検索方式: {self.retrieval_mode}）",
+            *(["kb-bot の資料の読み取り・区切り方が前の版から変わったため、変更のない文書も区切り直しました"]
+              if self.resegmented else []),
             (f"文書: 追加 {len(self.added_docs)} / 変更 {len(self.changed_docs)} / 削除 {len(self.removed_docs)}"
              f" / 変更なし {self.unchanged_docs}"),
             (f"パッセージ: 追加 {len(self.added_passages)} / 変更 {len(self.changed_passages)}"
@@ -170,9 +178,11 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
     prev_docs = prev.docs if prev else {}
     analysis = analysis_fingerprint(config)
     reuse_tokens = prev is not None and prev.manifest.get("analysis") == analysis
+    segmentation = segmentation_fingerprint()
+    reuse_passages = prev is None or prev.manifest.get("segmentation") == segmentation
     prev_rows = {p.id: (p, prev.tokens[i]) for i, p in enumerate(prev.passages)} if prev else {}
 
-    report = ChangeReport(version="", passages=0, documents=0)
+    report = ChangeReport(version="", passages=0, documents=0, resegmented=not reuse_passages)
     report.skipped = [(s.path, s.reason) for s in result.skipped]
     report.unlisted, report.ignored = list(result.unlisted), len(result.ignored)
     skipped_sources = {s.path for s in result.skipped}
@@ -184,9 +194,11 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
         docs[src] = DocRecord(d.meta, d.content_hash, tuple(p.id for p in d.passages), d.pages)
         if old and old.content_hash == d.content_hash and old.meta == d.meta:
             report.unchanged_docs += 1
-            continue
+            if reuse_passages:
+                continue
+        else:
+            (report.changed_docs if old else report.added_docs).append(src)
         new_passages[src] = d.passages
-        (report.changed_docs if old else report.added_docs).append(src)
         old_by_id = {i: prev_rows[i][0] for i in (old.passage_ids if old else ()) if i in prev_rows}
         for p in d.passages:
             before = old_by_id.pop(p.id, None)
@@ -233,9 +245,28 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
     dense_info, report.dense_note = _build_dense(staged, passages, prev, settings, progress)
     report.retrieval_mode = "hybrid" if dense_info else "lexical"
     write_version(staged, list(docs.values()), passages, tokens,
-                  {"tokenizer": config.to_dict(), "analysis": analysis, "dense": dense_info, "dense_note": report.dense_note})
+                  {"tokenizer": config.to_dict(), "analysis": analysis, "segmentation": segmentation, "dense": dense_info,
+                   "dense_note": report.dense_note})
     report.passages, report.documents = len(passages), len(docs)
     return report
+
+
+def segmentation_fingerprint() -> str:
+    """What a document's passages depend on besides its bytes and manifest entry: the reading and segmenting code
+    (the ``ingest`` package, kb_bot.text's normalisation, kb_bot.passage) and the PDF reader's version. A version
+    built under another fingerprint has every document segmented again by the next ingest, so passages follow
+    the code in service (a release that cuts items differently, or normalises a character differently), and
+    ``kb-bot doctor`` says it is due."""
+    from kb_bot import passage, text
+
+    h = hashlib.sha1()
+    for source in (*sorted(Path(__file__).parent.rglob("*.py")), Path(text.__file__), Path(passage.__file__)):
+        h.update(source.read_bytes())
+    try:
+        h.update(f"pypdf=={metadata.version('pypdf')}".encode())
+    except metadata.PackageNotFoundError:
+        h.update(b"pypdf")
+    return h.hexdigest()[:16]
 
 
 def _tokenize_missing(passages: list[Passage], tokens: list, config: TokenizerConfig, progress: bool) -> None:

@@ -1,5 +1,6 @@
 """Re-ingest: incremental updates, versions in force, atomic switch, lock, rollback."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -110,6 +111,36 @@ def test_tokens_are_remade_when_the_analysis_changed_since_the_index_was_built(s
     assert "冷凍" in row
     assert main(["doctor"]) == 0
     assert "語の解析: 索引の作成時と同じ" in capsys.readouterr().out
+
+
+def test_passages_are_cut_again_when_the_segmenting_code_changed(settings, mini_corpus, capsys, monkeypatch):
+    """A release that reads or segments documents differently (here: a 問答 answer loses its 「答」 mark) must
+    reach the documents whose bytes did not change too; with the same code they keep their passages."""
+    import importlib
+
+    from ingest import pipeline
+
+    segmenters = importlib.import_module("ingest.segment").SEGMENTERS
+    ingest(*mini_corpus)
+    segment_qa = segmenters["qa"]
+    monkeypatch.setitem(segmenters, "qa", lambda lines, meta: [  # a stand-in for the next release's segmenter
+        dataclasses.replace(p, text=p.text.replace("\n答 ", "\n")) for p in segment_qa(lines, meta)])
+    capsys.readouterr()
+    ingest(*mini_corpus)
+    assert last_report(capsys)["changed_passages"] == []  # same code fingerprint: the passages are kept
+    assert sum("\n答 " in p.text for p in current(settings).passages) == 2
+
+    monkeypatch.setattr(pipeline, "segmentation_fingerprint", lambda: "next-release")
+    assert main(["doctor"]) == 0
+    assert "資料の区切り方: 索引の作成後に" in capsys.readouterr().out
+    ingest(*mini_corpus)
+    report = last_report(capsys)
+    assert report["resegmented"] and report["unchanged_docs"] == 2 and report["changed_docs"] == []
+    assert sorted(report["changed_passages"]) == ["問13-21", "問13-5"]
+    assert not any("\n答 " in p.text for p in current(settings).passages)
+    assert current(settings).manifest["segmentation"] == "next-release"
+    assert main(["doctor"]) == 0
+    assert "資料の区切り方: 索引の作成時と同じ" in capsys.readouterr().out
 
 
 def test_prune_removes_documents_that_disappeared(settings, mini_corpus, capsys):

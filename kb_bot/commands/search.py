@@ -174,6 +174,13 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print("語の解析: 索引の作成後に kb-bot の語の解析（表記の読み替え・辞書）が変わりました。kb-bot ingest で"
                   "取り込み直すと、変更のない文書も解析し直します")
+        from ingest.pipeline import segmentation_fingerprint
+
+        if v.manifest.get("segmentation") == segmentation_fingerprint():
+            print("資料の区切り方: 索引の作成時と同じ")
+        else:
+            print("資料の区切り方: 索引の作成後に kb-bot の資料の読み取り・区切り方が変わりました。kb-bot ingest で"
+                  "取り込み直すと、変更のない文書も区切り直します")
         if v.dense_model:
             from kb_bot.index.dense import DenseUnavailable, Embedder
 
