@@ -153,10 +153,6 @@ class Question:
     only at them, ranked lower on the dev splits.)"""
 
     @property
-    def ref_keys(self) -> list[str]:
-        return [r.key for r in self.refs]
-
-    @property
     def terms(self) -> tuple[str, ...]:
         return self.unigrams + self.bigrams
 

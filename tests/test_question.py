@@ -52,7 +52,7 @@ def tokenizer() -> JapaneseTokenizer:
 def test_analyse_once(tokenizer: JapaneseTokenizer) -> None:
     q = analyse(" ６３条と７８条の違いは ", tokenizer.analyze)
     assert q.text == "６３条と７８条の違いは" and q.normalized == "63条と78条の違いは"
-    assert q.ref_keys == ["生活保護法 第63条", "生活保護法 第78条"]
+    assert [r.key for r in q.refs] == ["生活保護法 第63条", "生活保護法 第78条"]
     assert q.topic == "63_78"
     assert q.ref_share == 1.0  # the references are the subject
     assert "違い" in q.unigrams and q.terms == q.unigrams + q.bigrams
@@ -60,7 +60,7 @@ def test_analyse_once(tokenizer: JapaneseTokenizer) -> None:
 
 def test_a_reference_in_passing_has_a_small_share(tokenizer: JapaneseTokenizer) -> None:
     q = analyse("課税調査で給与収入の未申告が分かったら、それだけで自動的に78条になるのでしょうか", tokenizer.analyze)
-    assert q.ref_keys == ["生活保護法 第78条"]
+    assert [r.key for r in q.refs] == ["生活保護法 第78条"]
     assert 0 < q.ref_share < 0.3
 
 
