@@ -89,4 +89,8 @@ def test_only_the_surfaces_reach_the_pipeline_and_only_through_its_entry_point()
             if words[:1] in (["from"], ["import"]) and len(words) > 1 and words[1].split(".")[0] == "ingest":
                 reaching.setdefault(str(path.relative_to(root)), set()).add(line.strip())
     assert set(reaching) == {"commands/search.py", "commands/serve.py", "evaluation/runner.py"}
-    assert set().union(*reaching.values()) == {"from ingest.pipeline import IngestFailed, ingest"}
+    lines = set().union(*reaching.values())
+    assert {line.split(" import ")[0] for line in lines} == {"from ingest.pipeline"}
+    # the entry point, its error, and (for kb-bot doctor) whether the next run will segment documents again
+    assert {name.strip() for line in lines for name in line.split(" import ")[1].split(",")} == {
+        "IngestFailed", "ingest", "segmentation_fingerprint"}
