@@ -15,13 +15,11 @@ started the run.
 from __future__ import annotations
 
 import errno
-import hashlib
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +27,7 @@ from kb_bot.errors import UserError
 from kb_bot.index.store import DocRecord, IndexStore, IndexVersion, write_version
 from kb_bot.passage import Passage
 from kb_bot.settings import Settings
-from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig, analysis_fingerprint
+from kb_bot.tokenize import JapaneseTokenizer, TokenizerConfig, analysis_fingerprint, code_fingerprint
 
 if TYPE_CHECKING:
     from ingest.collect import CollectResult
@@ -259,14 +257,8 @@ def segmentation_fingerprint() -> str:
     ``kb-bot doctor`` says it is due."""
     from kb_bot import passage, text
 
-    h = hashlib.sha1()
-    for source in (*sorted(Path(__file__).parent.rglob("*.py")), Path(text.__file__), Path(passage.__file__)):
-        h.update(source.read_bytes())
-    try:
-        h.update(f"pypdf=={metadata.version('pypdf')}".encode())
-    except metadata.PackageNotFoundError:
-        h.update(b"pypdf")
-    return h.hexdigest()[:16]
+    sources = (*sorted(Path(__file__).parent.rglob("*.py")), Path(text.__file__), Path(passage.__file__))
+    return code_fingerprint("segmentation", sources, ("pypdf",))
 
 
 def _tokenize_missing(passages: list[Passage], tokens: list, config: TokenizerConfig, progress: bool) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from importlib import metadata
@@ -31,7 +32,8 @@ _STOP_LEMMAS = frozenset(
      "出来る", "思う", "教える", "下さる", "ござる", "です", "ます", "こと", "もの", "よう", "どう", "何", "ない"}
 )
 # How CWs write some terms (cw_spellings): shorthand, frequent mistypings, key terms typed in kana (a phone,
-# a hurried note) and the homophones voice input produces, rewritten to the books' words. Kana forms are long enough not to occur inside other words.
+# a hurried note) and the homophones voice input produces, rewritten to the books' words. Kana forms are long
+# enough not to occur inside other words.
 _CW_SPELLINGS = ((re.compile("自立更正"), "自立更生"), (re.compile("不正需給"), "不正受給"), (re.compile("普徴"), "普通徴収"),
                  (re.compile("介保"), "介護保険"), (re.compile("じりつこうせいひ"), "自立更生費"),
                  (re.compile("じりつこうせい"), "自立更生"), (re.compile("かいごほけんりょうかさん"), "介護保険料加算"),
@@ -75,10 +77,16 @@ def analysis_fingerprint(config: TokenizerConfig) -> str:
     ``kb-bot doctor`` says it is due: a question is always analysed by the code in service."""
     tables = [config.to_dict(), [(p.pattern, w) for p, w in _CW_SPELLINGS], _TOKUCHO.pattern,
               _PREMIUM_CONTEXT.pattern, sorted(_FUNCTION_POS), sorted(_STOP_LEMMAS)]
-    h = hashlib.sha1(json.dumps(tables, ensure_ascii=False).encode())
-    for source in (__file__, _text.__file__):
-        h.update(Path(source).read_bytes())
-    for dist in ("fugashi", "unidic-lite"):
+    return code_fingerprint(tables, (Path(__file__), Path(_text.__file__)), ("fugashi", "unidic-lite"))
+
+
+def code_fingerprint(data: object, sources: Iterable[Path], dists: Iterable[str]) -> str:
+    """A short hash of ``data`` (JSON), the bytes of ``sources`` and the installed versions of ``dists``: what
+    derived index data (tokens, passages) was made under, so an ingest can tell when to make it again."""
+    h = hashlib.sha1(json.dumps(data, ensure_ascii=False).encode())
+    for source in sources:
+        h.update(source.read_bytes())
+    for dist in dists:
         try:
             h.update(f"{dist}=={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
