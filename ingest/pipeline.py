@@ -174,10 +174,9 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
            prune: bool, progress: bool, tokenizer_config: TokenizerConfig | None) -> ChangeReport:
     config = tokenizer_config or TokenizerConfig()
     prev_docs = prev.docs if prev else {}
-    analysis = analysis_fingerprint(config)
-    reuse_tokens = prev is not None and prev.manifest.get("analysis") == analysis
-    segmentation = segmentation_fingerprint()
-    reuse_passages = prev is None or prev.manifest.get("segmentation") == segmentation
+    current = fingerprints(config)
+    reuse_tokens = prev is not None and prev.manifest.get("analysis") == current["analysis"]
+    reuse_passages = prev is None or prev.manifest.get("segmentation") == current["segmentation"]
     prev_rows = {p.id: (p, prev.tokens[i]) for i, p in enumerate(prev.passages)} if prev else {}
 
     report = ChangeReport(version="", passages=0, documents=0, resegmented=not reuse_passages)
@@ -243,18 +242,25 @@ def _build(staged: Path, result: CollectResult, prev: IndexVersion | None, paths
     dense_info, report.dense_note = _build_dense(staged, passages, prev, settings, progress)
     report.retrieval_mode = "hybrid" if dense_info else "lexical"
     write_version(staged, list(docs.values()), passages, tokens,
-                  {"tokenizer": config.to_dict(), "analysis": analysis, "segmentation": segmentation, "dense": dense_info,
+                  {"tokenizer": config.to_dict(), **current, "dense": dense_info,
                    "dense_note": report.dense_note})
     report.passages, report.documents = len(passages), len(docs)
     return report
+
+
+def fingerprints(config: TokenizerConfig) -> dict[str, str]:
+    """The code fingerprints a version's manifest records: ``analysis`` (how passages are cut into words, see
+    :func:`kb_bot.tokenize.analysis_fingerprint`) and ``segmentation`` (:func:`segmentation_fingerprint`). When one
+    differs from the version in service, the next ingest redoes that step for unchanged documents too, and
+    ``kb-bot doctor`` says it is due."""
+    return {"analysis": analysis_fingerprint(config), "segmentation": segmentation_fingerprint()}
 
 
 def segmentation_fingerprint() -> str:
     """What a document's passages depend on besides its bytes and manifest entry: the reading and segmenting code
     (the ``ingest`` package, kb_bot.text's normalisation, kb_bot.passage) and the PDF reader's version. A version
     built under another fingerprint has every document segmented again by the next ingest, so passages follow
-    the code in service (a release that cuts items differently, or normalises a character differently), and
-    ``kb-bot doctor`` says it is due."""
+    the code in service (a release that cuts items differently, or normalises a character differently)."""
     from kb_bot import passage, text
 
     sources = (*sorted(Path(__file__).parent.rglob("*.py")), Path(text.__file__), Path(passage.__file__))

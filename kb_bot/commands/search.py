@@ -167,20 +167,17 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
         print(f"文書 {len(v.docs)} 件 / パッセージ {v.manifest['passages']} 件 / コーパス版 {v.corpus_version()}")
         print("語彙索引: 単語 + 文字bigram" if v.lexical.chars is not None else
               "語彙索引: 単語のみ（文字bigram索引のない旧い版です。kb-bot ingest で作り直すと追加されます）")
-        from kb_bot.tokenize import TokenizerConfig, analysis_fingerprint
+        from ingest.pipeline import fingerprints
+        from kb_bot.tokenize import TokenizerConfig
 
-        if v.manifest.get("analysis") == analysis_fingerprint(TokenizerConfig(**v.manifest["tokenizer"])):
-            print("語の解析: 索引の作成時と同じ")
-        else:
-            print("語の解析: 索引の作成後に kb-bot の語の解析（表記の読み替え・辞書）が変わりました。kb-bot ingest で"
-                  "取り込み直すと、変更のない文書も解析し直します")
-        from ingest.pipeline import segmentation_fingerprint
-
-        if v.manifest.get("segmentation") == segmentation_fingerprint():
-            print("資料の区切り方: 索引の作成時と同じ")
-        else:
-            print("資料の区切り方: 索引の作成後に kb-bot の資料の読み取り・区切り方が変わりました。kb-bot ingest で"
-                  "取り込み直すと、変更のない文書も区切り直します")
+        now = fingerprints(TokenizerConfig(**v.manifest["tokenizer"]))
+        for key, name, what, redo in (("analysis", "語の解析", "語の解析（表記の読み替え・辞書）", "解析し直します"),
+                                      ("segmentation", "資料の区切り方", "資料の読み取り・区切り方", "区切り直します")):
+            if v.manifest.get(key) == now[key]:
+                print(f"{name}: 索引の作成時と同じ")
+            else:
+                print(f"{name}: 索引の作成後に kb-bot の{what}が変わりました。kb-bot ingest で取り込み直すと、"
+                      f"変更のない文書も{redo}")
         if v.dense_model:
             from kb_bot.index.dense import DenseUnavailable, Embedder
 

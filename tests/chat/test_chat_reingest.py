@@ -91,6 +91,6 @@ def test_only_the_surfaces_reach_the_pipeline_and_only_through_its_entry_point()
     assert set(reaching) == {"commands/search.py", "commands/serve.py", "evaluation/runner.py"}
     lines = set().union(*reaching.values())
     assert {line.split(" import ")[0] for line in lines} == {"from ingest.pipeline"}
-    # the entry point, its error, and (for kb-bot doctor) whether the next run will segment documents again
+    # the entry point, its error, and (for kb-bot doctor) the fingerprints that say whether the next run redoes work
     assert {name.strip() for line in lines for name in line.split(" import ")[1].split(",")} == {
-        "IngestFailed", "ingest", "segmentation_fingerprint"}
+        "IngestFailed", "ingest", "fingerprints"}
