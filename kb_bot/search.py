@@ -150,7 +150,7 @@ class Searcher:
             mode, ranked = "lexical", lex_ranked
         else:
             from kb_bot.index.dense import DenseRanker
-            from kb_bot.index.hybrid import fuse_hybrid
+            from kb_bot.index.hybrid import fuse_hybrid, tapered_weight
 
             dense = DenseRanker(v.dense_store(), embedder, v.in_force_ids(as_of))
             dense_ranked = dense.rank(q.normalized, CANDIDATES)
@@ -158,7 +158,8 @@ class Searcher:
                 ranked = dense_ranked
             else:
                 s = self.settings
-                ranked = fuse_hybrid(lex_ranked, dense_ranked, s.fusion, s.rrf_k, s.dense_weight)[:CANDIDATES]
+                weight = tapered_weight(s.dense_weight, len(q.normalized), s.dense_taper_from, s.dense_taper_to)
+                ranked = fuse_hybrid(lex_ranked, dense_ranked, s.fusion, s.rrf_k, weight)[:CANDIDATES]
 
         top = max((sc for _, sc in ranked), default=0.0) or 1.0
         final = {v.position[i]: sc / top for i, sc in ranked}

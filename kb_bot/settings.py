@@ -58,6 +58,11 @@ class Settings:
     dense_weight: float = 0.3
     """Share of the dense side in weighted fusion, chosen on the dev splits with use-multilingual-v3
     (eval/reports/fusion-dev.md). Model-dependent: sweep it (benchmarks/fusion_sweep.py) for another model."""
+    dense_taper_from: int = 80
+    dense_taper_to: int = 160
+    """Long questions lean on the lexical side: the dense weight falls linearly from ``dense_weight`` at
+    ``dense_taper_from`` characters of the question to 0 at ``dense_taper_to`` (chosen on the dev splits with
+    use-multilingual-v3, see kb_bot.index.hybrid.tapered_weight); ``dense_taper_to = 0`` turns the taper off."""
     ref_boost: float = 0.75
     """Score added to a passage whose label matches a reference written in the question (in full when the
     references are at least half of the question, less when one is mentioned in passing; eval/README.md)."""

@@ -82,6 +82,23 @@ def test_dense_mode_ranks_the_paraphrased_passage_first(built_home, question, la
     assert searcher.search(question, mode="lexical", k=1).hits[0].passage.label != label
 
 
+LONG_CASE = ("相談に来たのは市内のアパートで一人暮らしをしている六十代の男性で、長く勤めた工場を体調のために辞めてから"
+             "収入がなくなり、貯金も残りわずかになったと話している。親族とは長く連絡を取っておらず、頼れる人はいないという。"
+             "家賃は二か月分たまっていて、電気も止まりそうだと心配している。持っている財産や働く力をまず使うのが条件ですか")
+
+
+def test_a_long_case_description_is_ranked_by_the_lexical_side(built_home, monkeypatch):
+    assert len(LONG_CASE) >= load_settings().dense_taper_to  # past the taper: the dense weight is 0
+
+    def labels(mode: str) -> list[str]:
+        return [h.passage.label for h in Searcher(load_settings()).search(LONG_CASE, mode=mode, k=6).hits]
+
+    assert labels("hybrid") == labels("lexical")
+    monkeypatch.setenv("KB_BOT_DENSE_TAPER_TO", "0")  # taper off: the dense side moves 第4条 up
+    assert labels("hybrid") != labels("lexical")
+    assert labels("hybrid").index("生活保護法 第4条") < labels("lexical").index("生活保護法 第4条")
+
+
 def test_a_fresh_index_serves_hybrid_and_says_so(built, built_home, capsys):
     assert built[1].retrieval_mode == "hybrid"
     v = current()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb_bot.cli import main
-from kb_bot.index.hybrid import fuse, fuse_hybrid
+from kb_bot.index.hybrid import fuse, fuse_hybrid, tapered_weight
 from kb_bot.index.lexical import top_k
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +21,14 @@ def test_weighted_fusion_normalises_each_side_then_weighs_it():
     fused = dict(fuse_hybrid(lexical, dense, "weighted", 60, dense_weight=0.25))
     assert fused == pytest.approx({"a": 0.75, "b": 0.375 + 0.25 * 0.5, "c": 0.25, "d": 0.0})
     assert [i for i, _ in fuse_hybrid(lexical, dense, "weighted", 60, 0.25)][:2] == ["a", "b"]
+
+
+def test_the_dense_weight_tapers_off_linearly_for_long_questions():
+    assert tapered_weight(0.3, 40, 80, 160) == 0.3
+    assert tapered_weight(0.3, 80, 80, 160) == 0.3
+    assert tapered_weight(0.3, 120, 80, 160) == pytest.approx(0.15)
+    assert tapered_weight(0.3, 160, 80, 160) == tapered_weight(0.3, 400, 80, 160) == 0.0
+    assert tapered_weight(0.3, 400, 80, 0) == 0.3  # end 0: no taper
 
 
 def test_rrf_ignores_scores_and_adds_reciprocal_ranks():

@@ -74,7 +74,8 @@ def markdown(result: dict, chart_name: str | None = "chart.png") -> str:
                      if idx["built_from"] else f"運用中の索引（{idx['home']}）")
         + f"、文書 {idx['documents']} 件 / パッセージ {idx['passages']} 件、コーパス版 {idx['corpus_version']}",
         f"- 形態素解析の設定: {idx.get('tokenizer')}",
-        (f"- 検索設定: fusion={s['fusion']}, rrf_k={s['rrf_k']}, dense_weight={s['dense_weight']}, "
+        (f"- 検索設定: fusion={s['fusion']}, rrf_k={s['rrf_k']}, dense_weight={s['dense_weight']}"
+         f"（質問 {s['dense_taper_from']}→{s['dense_taper_to']} 字で 0 へ）, "
          f"ref_boost={s['ref_boost']}, abstain_threshold={s['abstain_threshold']}, top_k={s['top_k']}"),
         "- 密ベクトル: " + (f"{idx['dense_model']}" if idx.get("dense_model")
                           else f"なし（{idx.get('dense_note') or '語彙検索のみ'}）"),

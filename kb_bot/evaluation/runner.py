@@ -422,7 +422,8 @@ def run_eval(
                      "category_names": {c: category_name(c) for c in dict.fromkeys(i.category for i in items)}},
             "index": idx.info,
             "settings": {k: getattr(idx.settings, k) for k in
-                         ("fusion", "rrf_k", "dense_weight", "ref_boost", "abstain_threshold", "top_k")}
+                         ("fusion", "rrf_k", "dense_weight", "dense_taper_from", "dense_taper_to", "ref_boost",
+                          "abstain_threshold", "top_k")}
             | {"embed_model": idx.settings.embed_model},
             "runs": runs,
             "baseline": base,

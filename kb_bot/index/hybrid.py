@@ -3,7 +3,7 @@
 Two methods, chosen in settings (``fusion``) and compared with ``kb-bot eval --mode all``:
 - ``rrf``: reciprocal rank fusion, score = Σ 1/(k + rank); ignores the scale of each retriever's scores.
 - ``weighted``: each retriever's scores min-max normalised to [0, 1] over its candidates, then
-  (1 − w)·lexical + w·dense.
+  (1 − w)·lexical + w·dense, the dense weight w tapering off for long questions (:func:`tapered_weight`).
 """
 
 from __future__ import annotations
@@ -38,3 +38,19 @@ def fuse_hybrid(lexical: Ranking, dense: Ranking, method: str, rrf_k: int, dense
     """Lexical and dense fused as settings say: weighted uses (1 − w, w), RRF weighs both sides alike."""
     weights = [1.0 - dense_weight, dense_weight] if method == "weighted" else [1.0, 1.0]
     return fuse([lexical, dense], method, rrf_k, weights)
+
+
+def tapered_weight(dense_weight: float, chars: int, start: int, end: int) -> float:
+    """The dense weight for a question of ``chars`` characters: ``dense_weight`` up to ``start``, falling linearly
+    to 0 at ``end`` and beyond; ``end`` 0 = no taper.
+
+    A sentence encoder such as USE embeds a 100–300 character case description as one vector dominated by its
+    narrative (the parties, the events), not by the point asked; on templated law text it then favours the
+    neighbouring law's article of the same shape. On the dev splits the taper 80 → 160 raised hybrid Recall@5 on
+    the long-question law set 0.946 → 1.000 and on gold6-dev 0.960 → 0.967, the other sets unchanged
+    (eval/README.md). The taper is model-dependent: a model trained on long text (ruri-v3) may not need it."""
+    if end <= 0 or chars <= start:
+        return dense_weight
+    if chars >= end:
+        return 0.0
+    return dense_weight * (end - chars) / (end - start)
