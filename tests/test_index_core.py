@@ -83,6 +83,10 @@ def test_llama_index_retrievers_wrap_the_cores(home, mini_corpus, capsys, monkey
     assert [h.node.node_id for h in got] == [i for i, _ in expected]
     assert [h.score for h in got] == pytest.approx([s for _, s in expected])
     assert [h.node.metadata["label"] for h in got] == [v.passages[v.position[i]].label for i, _ in expected]
+    # past the taper's end the dense side weighs nothing, as in the search
+    tapered = HybridRetriever(lexical, dense, "weighted", dense_weight=0.3, similarity_top_k=3, dense_taper=(5, 10))
+    expected = fuse_hybrid(lexical.ranker.rank(question, 6), dense.ranker.rank(question, 6), "weighted", 60, 0.0)[:3]
+    assert [h.score for h in tapered.retrieve(question)] == pytest.approx([s for _, s in expected])
 
 
 def test_char_bigrams_drop_spaces_and_punctuation():

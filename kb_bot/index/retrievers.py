@@ -15,7 +15,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from kb_bot.index import Ranking
 from kb_bot.index.dense import DenseRanker, DenseStore, Embedder
-from kb_bot.index.hybrid import fuse_hybrid
+from kb_bot.index.hybrid import fuse_hybrid, tapered_weight
 from kb_bot.index.lexical import LexicalIndex, LexicalRanker
 from kb_bot.tokenize import JapaneseTokenizer
 
@@ -74,7 +74,9 @@ class DenseRetriever(BaseRetriever):
 
 
 class HybridRetriever(BaseRetriever):
-    """Lexical + dense, fused (:func:`kb_bot.index.hybrid.fuse_hybrid`); each side gives its own top-k first."""
+    """Lexical + dense, fused (:func:`kb_bot.index.hybrid.fuse_hybrid`); each side gives its own top-k first.
+    ``dense_taper`` (from, to characters) lowers the dense weight for long queries as the search does
+    (:func:`kb_bot.index.hybrid.tapered_weight`); (0, 0) = no taper."""
 
     def __init__(
         self,
@@ -84,15 +86,17 @@ class HybridRetriever(BaseRetriever):
         rrf_k: int = 60,
         dense_weight: float = 0.5,
         similarity_top_k: int = 10,
+        dense_taper: tuple[int, int] = (0, 0),
     ) -> None:
         super().__init__()
         self._lexical, self._dense = lexical, dense
-        self.method, self.rrf_k, self.dense_weight = method, rrf_k, dense_weight
+        self.method, self.rrf_k, self.dense_weight, self.dense_taper = method, rrf_k, dense_weight, dense_taper
         self.similarity_top_k = similarity_top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         sides = [self._lexical.retrieve(query_bundle), self._dense.retrieve(query_bundle)]
         nodes = {h.node.node_id: h.node for side in sides for h in side}
         lexical, dense = ([(h.node.node_id, float(h.score or 0.0)) for h in side] for side in sides)
-        fused = fuse_hybrid(lexical, dense, self.method, self.rrf_k, self.dense_weight)
+        weight = tapered_weight(self.dense_weight, len(query_bundle.query_str), *self.dense_taper)
+        fused = fuse_hybrid(lexical, dense, self.method, self.rrf_k, weight)
         return [NodeWithScore(node=nodes[i], score=s) for i, s in fused[: self.similarity_top_k]]
