@@ -11,7 +11,8 @@ from pathlib import Path
 from kb_bot.settings import Settings, checkout_path, sample_corpus
 
 DEFAULT_GOLDS = (Path("eval/gold.jsonl"), Path("eval/gold2.jsonl"), Path("eval/gold3-blind.jsonl"),
-                 Path("eval/gold4-dev.jsonl"), Path("eval/gold5-blind.jsonl"), Path("eval/gold6-dev.jsonl"))
+                 Path("eval/gold4-dev.jsonl"), Path("eval/gold5-blind.jsonl"), Path("eval/gold6-dev.jsonl"),
+                 Path("eval/gold7-blind.jsonl"))
 DEFAULT_CORPUS = ("handbook", "casebook", "notices")
 """Folders of the sample corpus (:func:`kb_bot.settings.sample_corpus`) measured by default, in ingest order."""
 
@@ -22,12 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="正解データ（JSON lines）の質問を kb-bot に答えさせ、Recall@k・MRR・nDCG・回答を控える判断・"
                     "引用・免責文・応答時間を測る。同じファイルに対する素朴なベースライン"
                     "（llama-index の SentenceSplitter + BM25Retriever）も並べて測る。--gold を指定しなければ、"
-                    "eval/gold.jsonl・eval/gold2.jsonl・eval/gold3-blind.jsonl と eval/gold5-blind.jsonl（test のみ）・"
+                    "eval/gold.jsonl・eval/gold2.jsonl・eval/gold3-blind.jsonl・eval/gold5-blind.jsonl と eval/gold7-blind.jsonl（test のみ）・"
                     "eval/gold4-dev.jsonl・eval/gold6-dev.jsonl（dev のみ）と生成した法令セットを横並びで測る。",
     )
     p.add_argument("--gold", type=Path, action="append", default=None,
                    help="正解データのファイル（繰り返し指定可。既定: eval/gold.jsonl・gold2.jsonl・gold3-blind.jsonl・"
-                        "gold4-dev.jsonl・gold5-blind.jsonl・gold6-dev.jsonl と法令セット。test のみの gold3-blind / gold5-blind は "
+                        "gold4-dev.jsonl・gold5-blind.jsonl・gold6-dev.jsonl・gold7-blind.jsonl と法令セット。test のみの gold3-blind / "
+                        "gold5-blind / gold7-blind は "
                         "--split dev では、dev のみの gold4-dev / gold6-dev は --split test では測らない）。"
                         "書式は eval/README.md")
     p.add_argument("--law-set", action=argparse.BooleanOptionalAction, default=None,
@@ -86,8 +88,8 @@ def _gold_sets(paths: list[Path]) -> list:
 def default_sets(split: str) -> list:
     """The default gold files as EvalSets, less those without a question in ``split``.
 
-    eval/gold3-blind.jsonl and eval/gold5-blind.jsonl are test-only, so a ``--split dev`` run (the split tuning
-    reads) leaves them out;
+    eval/gold3-blind.jsonl, eval/gold5-blind.jsonl and eval/gold7-blind.jsonl are test-only, so a ``--split dev`` run
+    (the split tuning reads) leaves them out;
     eval/gold4-dev.jsonl and eval/gold6-dev.jsonl are dev-only (tuning data), so a ``--split test`` run leaves them out.
     """
     paths = [p for p in (_find(p) for p in DEFAULT_GOLDS) if p.exists()]

@@ -9,7 +9,8 @@ from kb_bot.refs import label_matches
 from kb_bot.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
-SETS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl", "gold4-dev.jsonl", "gold5-blind.jsonl", "gold6-dev.jsonl")
+SETS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl", "gold4-dev.jsonl", "gold5-blind.jsonl", "gold6-dev.jsonl",
+        "gold7-blind.jsonl")
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ def test_default_eval_reports_the_gold_sets_and_law_set_side_by_side(home, tmp_p
     stdout = capsys.readouterr().out
     suite = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [s["set"]["key"] for s in suite["sets"]] == ["gold", "gold2", "gold3-blind", "gold4-dev", "gold5-blind",
-                                                        "gold6-dev", "law"]
+                                                        "gold6-dev", "gold7-blind", "law"]
     for result in suite["sets"]:
         [run] = result["runs"]
         assert run["resplits"]["metrics"]["recall@5"]["n"] == resplits
