@@ -350,16 +350,17 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         notices_file = _html("kbc-kg-notices-file")
     action = _html("kbc-kg-action")
 
-    def view(b: Any, everything: bool, request: gr.Request) -> Any:
+    # a refresh keeps the draft picked while it is still pending (a CW may pick one while the tab still loads)
+    def view(b: Any, everything: bool, picked: Any, request: gr.Request) -> Any:
         body, pending = tabs.kaigo_view(b, everything, request)
-        return body, _dropdown(pending)
+        return body, _dropdown(pending, picked)
 
-    def load(b: Any, everything: bool, request: gr.Request) -> Any:
+    def load(b: Any, everything: bool, picked: Any, request: gr.Request) -> Any:
         line, batches, manager, batch_mode = tabs.kaigo_setup(request)
         body, pending = tabs.kaigo_view(b, everything, request)
         return (line, gr.Group(visible=manager), gr.Group(visible=batch_mode),
                 gr.Dropdown(choices=[("（すべて）", ""), *batches.items], value=b if b else ""), body,
-                _dropdown(pending))
+                _dropdown(pending, picked))
 
     def do_import(path: Any, b: Any, everything: bool, request: gr.Request) -> Any:
         out = tabs.kaigo_import(path, request)
@@ -371,7 +372,7 @@ def _kaigo_ui(tabs: ClaimsTabs) -> tuple[Callable, list, list]:
         out, download = tabs.kaigo_notices(b, request)
         return out, tabs.ctx.offer(request, [download] if download else [])
 
-    view_ins, view_outs = [batch, show_all], [drafts, pick]
+    view_ins, view_outs = [batch, show_all, pick], [drafts, pick]
     go.click(do_import, [upload, batch, show_all], [report, batch, drafts, pick], api_visibility="private")
     refresh.click(view, view_ins, view_outs, api_visibility="private")
     batch.input(view, view_ins, view_outs, api_visibility="private")
