@@ -53,6 +53,16 @@ def assert_mix(items: Sequence[GoldItem], *, min_per_category: int, styles: Mapp
     assert sum(i.answerable for i in false) >= 5 and sum(not i.answerable for i in false) >= 5
 
 
+CORPUS_PARTS = ("生活保護法 ", "生活保護法施行規則", "次第", "局第", "課第", "問1-", "問3-", "問5-", "問7-", "問8-", "問11-",
+                "問13-", "国税徴収法", "地方自治法 ", "地方自治法施行令", "民法", "破産法", "介護保険法", "年金時効特例法",
+                "課税調査の徹底", "費用返還及び費用徴収決定の取扱い", "法第77条の2及び第78条の2の事務取扱",
+                "遺留金の処分及び弁済供託", "介護保険料加算の認定及び保険者との連絡", "サンプル市福第201号",
+                "サンプル市福第305号")
+"""Every part of the sample corpus a set spread over the whole corpus reaches: the law and its rules, the three
+layers of 実施要領, the 問答集 chapters, the other laws and every notice (:func:`assert_labels_spread`)."""
+OLD_CLAIMS_NOTICE = "返還金等の債権管理事務 (平成31年3月29日 サンプル市福第201号)"
+
+
 def assert_labels_spread(items: Sequence[GoldItem], needles: Sequence[str], min_labels: int) -> None:
     """The gold labels reach every part of the corpus a needle names (prefix or part of a label), not only the
     famous passages, and at least ``min_labels`` distinct labels."""
@@ -60,6 +70,12 @@ def assert_labels_spread(items: Sequence[GoldItem], needles: Sequence[str], min_
     for needle in needles:
         assert any(lab.startswith(needle) or needle in lab for lab in labels), needle
     assert len(labels) >= min_labels, len(labels)
+
+
+def assert_claims_notice_in_force_where_the_two_differ(items: Sequence[GoldItem]) -> None:
+    """催告 (3) and 分納の不履行 (4-(3)) changed in 2024: only the 令和6年 notice answers them, never the 2019 one."""
+    changed = {f"{OLD_CLAIMS_NOTICE} {s}" for s in ("3-(1)", "3-(2)", "4-(3)")}
+    assert [i.id for i in items if changed & set(i.labels)] == []
 
 
 def _bare(question: str) -> str:

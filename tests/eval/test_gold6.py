@@ -6,7 +6,9 @@ from pathlib import Path
 
 from kb_bot.evaluation.gold import GoldItem, load_gold
 from tests.eval.gold_shape import (
+    CORPUS_PARTS,
     MANY,
+    assert_claims_notice_in_force_where_the_two_differ,
     assert_items_are_well_formed,
     assert_labels_spread,
     assert_mix,
@@ -16,7 +18,6 @@ from tests.eval.gold_shape import (
 REPO = Path(__file__).resolve().parents[2]
 GOLD6 = REPO / "eval" / "gold6-dev.jsonl"
 OTHERS = ("gold.jsonl", "gold2.jsonl", "gold3-blind.jsonl", "gold4-dev.jsonl", "gold5-blind.jsonl")
-OLD_CLAIMS_NOTICE = "返還金等の債権管理事務 (平成31年3月29日 サンプル市福第201号)"
 
 
 def items() -> list[GoldItem]:
@@ -40,19 +41,11 @@ def test_gold6_mix_of_topics_and_ways_of_asking():
     assert cats["kaigo_shinkoku"] >= 25 and cats["other"] >= 30 and 48 <= cats["unanswerable"] <= 52, cats
     false = [i for i in its if i.style == "false"]
     assert sum(i.answerable for i in false) >= 7 and sum(not i.answerable for i in false) >= 7
-    # spread over the whole corpus: the law and its rules, the three layers of 実施要領, the 問答集 chapters, the
-    # other laws and every notice of the sample corpus
-    assert_labels_spread(its, ("生活保護法 ", "生活保護法施行規則", "次第", "局第", "課第", "問1-", "問3-", "問5-", "問7-",
-                               "問8-", "問11-", "問13-", "国税徴収法", "地方自治法 ", "地方自治法施行令", "民法", "破産法",
-                               "介護保険法", "年金時効特例法", "課税調査の徹底", "費用返還及び費用徴収決定の取扱い",
-                               "法第77条の2及び第78条の2の事務取扱", "遺留金の処分及び弁済供託",
-                               "介護保険料加算の認定及び保険者との連絡", "サンプル市福第201号", "サンプル市福第305号"), 250)
+    assert_labels_spread(its, CORPUS_PARTS, 250)  # spread over the whole corpus
 
 
 def test_gold6_uses_the_claims_notice_in_force_where_the_two_differ():
-    """催告 (3) and 分納の不履行 (4-(3)) changed in 2024: only the 令和6年 notice answers them."""
-    changed = {f"{OLD_CLAIMS_NOTICE} {s}" for s in ("3-(1)", "3-(2)", "4-(3)")}
-    assert [i.id for i in items() if changed & set(i.labels)] == []
+    assert_claims_notice_in_force_where_the_two_differ(items())
 
 
 def test_gold6_questions_are_new():
